@@ -1,0 +1,34 @@
+package lib;
+
+import java.io.PrintStream;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * One timestamped line per message, on stderr. stdout belongs to the
+ * supervisor protocol; supervisord keeps stderr in the listener's log file.
+ */
+public final class Log {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
+    private static volatile String name = "superlance";
+    private static volatile PrintStream out = System.err;
+
+    private Log() {}
+
+    /** The program name printed on every line, e.g. "memmon". */
+    public static void name(String programName) { name = programName; }
+
+    /** Tests point the log somewhere they can read. */
+    public static void to(PrintStream stream) { out = stream; }
+
+    public static void info(String format, Object... args) { line("INFO", format, args); }
+    public static void warn(String format, Object... args) { line("WARN", format, args); }
+    public static void error(String format, Object... args) { line("ERROR", format, args); }
+
+    private static void line(String level, String format, Object... args) {
+        String text = args.length == 0 ? format : String.format(format, args);
+        // A message is one line: a newline from event data must not forge a second one.
+        text = text.replace("\r", "\\r").replace("\n", "\\n");
+        out.println(LocalDateTime.now().format(TIME) + " " + level + " " + name + ": " + text);
+    }
+}

@@ -1,0 +1,92 @@
+package lib;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The mail options every plugin shares (a picocli mixin): SMTP delivery as an
+ * alternative to the sendmail command. The password comes from the
+ * SMTP_PASSWORD environment variable or a file, never from argv, where any
+ * user of the machine could read it with ps.
+ */
+public final class MailOptions {
+    public static final String PASSWORD_ENV = "SMTP_PASSWORD";
+
+    @Option(names = "--smtp-host", paramLabel = "HOST[:PORT]",
+            description = "Send mail over SMTP to this server instead of running the sendmail command.")
+    String smtpHost;
+
+    @Option(names = "--smtp-user", paramLabel = "USER", description = "SMTP login; the password is read from $"
+            + PASSWORD_ENV + " or --smtp-password-file.")
+    String smtpUser;
+
+    @Option(names = "--smtp-password-file", paramLabel = "FILE", description = "File holding the SMTP password (first line).")
+    Path smtpPasswordFile;
+
+    @Option(names = "--smtp-starttls", description = "Require STARTTLS (port 25 or 587).")
+    boolean starttls;
+
+    @Option(names = "--smtp-tls", description = "Implicit TLS from the first byte (port 465).")
+    boolean implicitTls;
+
+    @Option(names = "--smtp-ca", paramLabel = "PEM", description = "Trust the CA certificates in this PEM file instead of the JDK's.")
+    Path caFile;
+
+    @Option(names = "--smtp-insecure", description = "Do not verify the server's certificate (not recommended).")
+    boolean insecure;
+
+    @Option(names = "--from", paramLabel = "ADDR", description = "From address (default: PLUGIN@HOSTNAME).")
+    String from;
+
+    /** The sender these options ask for: SMTP when --smtp-host is given, else the sendmail command. */
+    public Mail.Sender sender(String sendmailCommand, Map<String, String> env) throws IOException {
+        Duration timeout = Duration.ofSeconds(30);
+        if (smtpHost == null) {
+            if (smtpUser != null || starttls || implicitTls || caFile != null || insecure) {
+                throw new IllegalArgumentException("SMTP options need --smtp-host");
+            }
+            return new Sendmail(sendmailCommand, timeout);
+        }
+        if (starttls && implicitTls) throw new IllegalArgumentException("--smtp-starttls and --smtp-tls exclude each other");
+        Smtp.Security security = implicitTls ? Smtp.Security.TLS : starttls ? Smtp.Security.STARTTLS : Smtp.Security.PLAIN;
+        String[] hostPort = Smtp.hostPort(smtpHost, security == Smtp.Security.TLS ? 465 : 25);
+        String password = password(smtpPasswordFile, env);
+        if (smtpUser != null && password == null) {
+            throw new IllegalArgumentException("--smtp-user needs a password: set " + PASSWORD_ENV + " or --smtp-password-file");
+        }
+        return new Smtp(new Smtp.Settings(hostPort[0], Integer.parseInt(hostPort[1]), smtpUser, password, security,
+                caFile, insecure, timeout));
+    }
+
+    /** The From address: --from, or PLUGIN@HOSTNAME. */
+    public String from(String plugin) {
+        if (from != null) return Mail.address(from);
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost";
+        }
+        return plugin + "@" + host;
+    }
+
+    /** A password from a file (its first line) or, without one, from $SMTP_PASSWORD; null if neither. */
+    public static String password(Path file, Map<String, String> env) throws IOException {
+        if (file != null) {
+            try {
+                String text = Files.readString(file, StandardCharsets.UTF_8);
+                int end = text.indexOf('\n');
+                return (end < 0 ? text : text.substring(0, end)).replace("\r", "");
+            } catch (IOException e) {
+                throw new IOException("cannot read the password file " + file + ": " + e.getMessage());
+            }
+        }
+        return env.get(PASSWORD_ENV);
+    }
+}

@@ -1,0 +1,147 @@
+package lib;
+
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.Properties;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * Mail over SMTP with Angus Mail: plain, STARTTLS (required, not merely
+ * tried, when asked) or implicit TLS (port 465 style). Certificates and host
+ * names are verified against the JDK's CAs, or a PEM file of CAs, unless
+ * the user opted out with insecure.
+ */
+public final class Smtp implements Mail.Sender {
+    public enum Security { PLAIN, STARTTLS, TLS }
+
+    public record Settings(String host, int port, String user, String password, Security security,
+                           Path caFile, boolean insecure, Duration timeout) {
+        @Override
+        public String toString() { // never the password
+            return "SMTP " + host + ":" + port + " (" + security.name().toLowerCase()
+                    + (user == null ? "" : ", user " + user) + (insecure ? ", certificates NOT verified" : "") + ")";
+        }
+    }
+
+    private final Settings settings;
+    private final SSLSocketFactory sockets; // null: the JDK's default trust
+
+    public Smtp(Settings settings) {
+        this.settings = settings;
+        this.sockets = settings.caFile() == null || settings.insecure() ? null : trusting(settings.caFile());
+    }
+
+    /** "host", "host:port", "[v6]:port"; defaultPort when none is given. */
+    public static String[] hostPort(String text, int defaultPort) {
+        String host = text;
+        String port = null;
+        if (text.startsWith("[")) {
+            int close = text.indexOf(']');
+            if (close < 0) throw new IllegalArgumentException("'" + text + "' is not host[:port]");
+            host = text.substring(1, close);
+            if (text.length() > close + 1) {
+                if (text.charAt(close + 1) != ':') throw new IllegalArgumentException("'" + text + "' is not host[:port]");
+                port = text.substring(close + 2);
+            }
+        } else if (text.indexOf(':') >= 0 && text.indexOf(':') == text.lastIndexOf(':')) {
+            host = text.substring(0, text.indexOf(':'));
+            port = text.substring(text.indexOf(':') + 1);
+        }
+        if (host.isEmpty()) throw new IllegalArgumentException("'" + text + "' has no host");
+        int number = defaultPort;
+        if (port != null) {
+            try {
+                number = Integer.parseInt(port);
+            } catch (NumberFormatException e) {
+                number = -1;
+            }
+            if (number < 1 || number > 65535) throw new IllegalArgumentException("'" + text + "' has no valid port");
+        }
+        return new String[] {host, String.valueOf(number)};
+    }
+
+    @Override
+    public void send(Mail mail) throws IOException {
+        Session session = Session.getInstance(properties(mail.from()));
+        try {
+            MimeMessage message = mail.toMime(session);
+            try (Transport transport = session.getTransport("smtp")) {
+                transport.connect(settings.host(), settings.port(), settings.user(), settings.password());
+                transport.sendMessage(message, message.getAllRecipients());
+            }
+        } catch (MessagingException e) {
+            throw new IOException(settings + " failed: " + describe(e));
+        }
+    }
+
+    private Properties properties(String envelopeFrom) {
+        Properties p = new Properties();
+        String ms = String.valueOf(settings.timeout().toMillis());
+        p.put("mail.smtp.host", settings.host());
+        p.put("mail.smtp.port", String.valueOf(settings.port()));
+        p.put("mail.smtp.connectiontimeout", ms);
+        p.put("mail.smtp.timeout", ms);
+        p.put("mail.smtp.writetimeout", ms);
+        p.put("mail.smtp.from", envelopeFrom);
+        p.put("mail.smtp.auth", String.valueOf(settings.user() != null));
+        if (settings.security() == Security.STARTTLS) {
+            p.put("mail.smtp.starttls.enable", "true");
+            p.put("mail.smtp.starttls.required", "true");
+        }
+        if (settings.security() == Security.TLS) p.put("mail.smtp.ssl.enable", "true");
+        if (settings.insecure()) {
+            p.put("mail.smtp.ssl.trust", "*");
+            p.put("mail.smtp.ssl.checkserveridentity", "false");
+        } else {
+            p.put("mail.smtp.ssl.checkserveridentity", "true");
+            if (sockets != null) p.put("mail.smtp.ssl.socketFactory", sockets);
+        }
+        return p;
+    }
+
+    /** An SSL socket factory that trusts exactly the CA certificates in a PEM file. */
+    private static SSLSocketFactory trusting(Path pem) {
+        try (InputStream in = Files.newInputStream(pem)) {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            int i = 0;
+            for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                store.setCertificateEntry("ca" + i++, cert);
+            }
+            if (i == 0) throw new IllegalArgumentException("no certificate in " + pem);
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            return context.getSocketFactory();
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot read CA certificates from " + pem + ": " + e.getMessage());
+        }
+    }
+
+    /** The exception and its causes on one line: "Could not connect...: Connection refused". */
+    static String describe(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (text.indexOf(message) < 0) text.append(text.length() == 0 ? "" : ": ").append(message);
+        }
+        return text.toString().replaceAll("\\s+", " ").trim();
+    }
+
+    @Override
+    public String toString() { return settings.toString(); }
+}

@@ -1,0 +1,264 @@
+package lib;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * supervisord's XML-RPC API, over http://host:port or unix:///path.
+ * Every call has a timeout. Credentials come from SUPERVISOR_USERNAME and
+ * SUPERVISOR_PASSWORD, which supervisord does not set: users add them with
+ * environment= in the listener's section.
+ */
+public final class Supervisor {
+    /** A fault from supervisord, with its code and name (BAD_NAME, NOT_RUNNING, ...). */
+    public static final class Fault extends IOException {
+        public final int code;
+        public final String name;
+
+        Fault(int code, String message) {
+            super(faultName(code) + ": " + message);
+            this.code = code;
+            this.name = faultName(code);
+        }
+    }
+
+    public static final int UNKNOWN_METHOD = 1, INCORRECT_PARAMETERS = 2, BAD_ARGUMENTS = 3,
+            SIGNATURE_UNSUPPORTED = 4, SHUTDOWN_STATE = 6, BAD_NAME = 10, BAD_SIGNAL = 11, NO_FILE = 20,
+            NOT_EXECUTABLE = 21, FAILED = 30, ABNORMAL_TERMINATION = 40, SPAWN_ERROR = 50,
+            ALREADY_STARTED = 60, NOT_RUNNING = 70, SUCCESS = 80, ALREADY_ADDED = 90, STILL_RUNNING = 91,
+            CANT_REREAD = 92;
+
+    public static String faultName(int code) {
+        return switch (code) {
+            case UNKNOWN_METHOD -> "UNKNOWN_METHOD";
+            case INCORRECT_PARAMETERS -> "INCORRECT_PARAMETERS";
+            case BAD_ARGUMENTS -> "BAD_ARGUMENTS";
+            case SIGNATURE_UNSUPPORTED -> "SIGNATURE_UNSUPPORTED";
+            case SHUTDOWN_STATE -> "SHUTDOWN_STATE";
+            case BAD_NAME -> "BAD_NAME";
+            case BAD_SIGNAL -> "BAD_SIGNAL";
+            case NO_FILE -> "NO_FILE";
+            case NOT_EXECUTABLE -> "NOT_EXECUTABLE";
+            case FAILED -> "FAILED";
+            case ABNORMAL_TERMINATION -> "ABNORMAL_TERMINATION";
+            case SPAWN_ERROR -> "SPAWN_ERROR";
+            case ALREADY_STARTED -> "ALREADY_STARTED";
+            case NOT_RUNNING -> "NOT_RUNNING";
+            case SUCCESS -> "SUCCESS";
+            case ALREADY_ADDED -> "ALREADY_ADDED";
+            case STILL_RUNNING -> "STILL_RUNNING";
+            case CANT_REREAD -> "CANT_REREAD";
+            default -> "FAULT_" + code;
+        };
+    }
+
+    /** Closes unix sockets whose call ran past its timeout (blocking channels have no read timeout). */
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "rpc-timeout");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** stopProcess/startProcess with wait last as long as stopwaitsecs or startsecs; bounded anyway. */
+    private static final Duration WAIT_TIMEOUT = Duration.ofSeconds(60);
+
+    private final URI url;
+    private final String authorization; // null without credentials
+    private HttpClient http; // made on first use: unix sockets need none
+
+    public Supervisor(String serverUrl, String username, String password) {
+        this.url = URI.create(serverUrl);
+        String scheme = url.getScheme() == null ? "" : url.getScheme();
+        if (!scheme.equals("http") && !scheme.equals("unix")) {
+            throw new IllegalArgumentException("SUPERVISOR_SERVER_URL must be http://host:port or unix:///path, not " + serverUrl);
+        }
+        this.authorization = username == null || username.isEmpty() ? null : "Basic " + Base64.getEncoder()
+                .encodeToString((username + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The client for the supervisord that started this listener. */
+    public static Supervisor fromEnvironment(Map<String, String> env) {
+        String url = env.get("SUPERVISOR_SERVER_URL");
+        if (url == null || url.isBlank()) {
+            throw new IllegalStateException("SUPERVISOR_SERVER_URL is not set: this program must run as a supervisor"
+                    + " event listener ([eventlistener:x] in supervisord.conf), and supervisord needs a"
+                    + " [unix_http_server] or [inet_http_server] section");
+        }
+        return new Supervisor(url, env.get("SUPERVISOR_USERNAME"), env.get("SUPERVISOR_PASSWORD"));
+    }
+
+    public List<ProcessInfo> getAllProcessInfo() throws IOException {
+        List<ProcessInfo> all = new ArrayList<>();
+        if (!(call(TIMEOUT, "supervisor.getAllProcessInfo") instanceof List<?> list)) {
+            throw new IOException("getAllProcessInfo did not return an array");
+        }
+        for (Object item : list) all.add(ProcessInfo.from(item));
+        return all;
+    }
+
+    public ProcessInfo getProcessInfo(String namespec) throws IOException {
+        return ProcessInfo.from(call(TIMEOUT, "supervisor.getProcessInfo", namespec));
+    }
+
+    public boolean stopProcess(String namespec, boolean wait) throws IOException {
+        return Boolean.TRUE.equals(call(wait ? WAIT_TIMEOUT : TIMEOUT, "supervisor.stopProcess", namespec, wait));
+    }
+
+    public boolean startProcess(String namespec, boolean wait) throws IOException {
+        return Boolean.TRUE.equals(call(wait ? WAIT_TIMEOUT : TIMEOUT, "supervisor.startProcess", namespec, wait));
+    }
+
+    /** signal is a name ("HUP", "USR1") or a number as text. */
+    public boolean signalProcess(String namespec, String signal) throws IOException {
+        return Boolean.TRUE.equals(call(TIMEOUT, "supervisor.signalProcess", namespec, signal));
+    }
+
+    /** One XML-RPC call; faults are thrown as {@link Fault}, with the two common set-up mistakes explained. */
+    public Object call(Duration timeout, String method, Object... params) throws IOException {
+        byte[] request = XmlRpc.call(method, params).getBytes(StandardCharsets.UTF_8);
+        byte[] response = url.getScheme().equals("unix") ? postUnix(request, timeout) : postHttp(request, timeout);
+        try {
+            return XmlRpc.parseResponse(response);
+        } catch (XmlRpc.Fault f) {
+            if (f.code == UNKNOWN_METHOD) {
+                throw new Fault(f.code, method + " is unknown to supervisord: add a [rpcinterface:supervisor]"
+                        + " section (supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface)"
+                        + " to supervisord.conf");
+            }
+            throw new Fault(f.code, f.getMessage());
+        }
+    }
+
+    private byte[] postHttp(byte[] body, Duration timeout) throws IOException {
+        if (http == null) {
+            // HTTP/1.1 only: supervisord's server does not speak HTTP/2 and an upgrade attempt confuses it.
+            http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(url.resolve("/RPC2"))
+                .timeout(timeout)
+                .header("Content-Type", "text/xml")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (authorization != null) request.header("Authorization", authorization);
+        try {
+            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            checkStatus(response.statusCode());
+            return response.body();
+        } catch (java.net.ConnectException e) {
+            throw new IOException("cannot connect to supervisord at " + url + ": connection refused");
+        } catch (HttpTimeoutException e) {
+            throw new IOException("supervisord at " + url + " did not answer within " + timeout.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while calling supervisord");
+        }
+    }
+
+    /** HTTP/1.1 by hand over the unix socket: one request per connection. */
+    private byte[] postUnix(byte[] body, Duration timeout) throws IOException {
+        StringBuilder head = new StringBuilder()
+                .append("POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\n")
+                .append("Content-Length: ").append(body.length).append("\r\nConnection: close\r\n");
+        if (authorization != null) head.append("Authorization: ").append(authorization).append("\r\n");
+        head.append("\r\n");
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(url.getPath()))) {
+            ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // closing is all we wanted
+                }
+            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                channel.write(ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.US_ASCII)));
+                channel.write(ByteBuffer.wrap(body));
+                return readHttpResponse(Channels.newInputStream(channel));
+            } catch (IOException e) {
+                if (!channel.isOpen()) {
+                    throw new IOException("supervisord at " + url + " did not answer within " + timeout.toSeconds() + " s");
+                }
+                throw e;
+            } finally {
+                watchdog.cancel(false);
+            }
+        } catch (java.net.SocketException | java.nio.file.NoSuchFileException e) {
+            throw new IOException("cannot connect to supervisord at " + url + ": " + e.getMessage());
+        }
+    }
+
+    private byte[] readHttpResponse(InputStream in) throws IOException {
+        String status = readLine(in);
+        String[] parts = status.split(" ", 3);
+        if (parts.length < 2 || !parts[0].startsWith("HTTP/")) throw new IOException("not an HTTP response: " + status);
+        int code;
+        try {
+            code = Integer.parseInt(parts[1]);
+        } catch (NumberFormatException e) {
+            throw new IOException("not an HTTP response: " + status);
+        }
+        int length = -1;
+        boolean chunked = false;
+        for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
+            int colon = line.indexOf(':');
+            if (colon < 0) continue;
+            String name = line.substring(0, colon).trim().toLowerCase();
+            String value = line.substring(colon + 1).trim();
+            if (name.equals("content-length")) length = Integer.parseInt(value);
+            if (name.equals("transfer-encoding") && value.equalsIgnoreCase("chunked")) chunked = true;
+        }
+        checkStatus(code);
+        if (chunked) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            for (int size = chunkSize(in); size > 0; size = chunkSize(in)) {
+                body.write(in.readNBytes(size));
+                readLine(in);
+            }
+            return body.toByteArray();
+        }
+        return length >= 0 ? in.readNBytes(length) : in.readAllBytes();
+    }
+
+    private static int chunkSize(InputStream in) throws IOException {
+        String line = readLine(in);
+        int semicolon = line.indexOf(';');
+        return Integer.parseInt((semicolon < 0 ? line : line.substring(0, semicolon)).trim(), 16);
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b < 0) throw new IOException("supervisord closed the connection mid-response");
+            if (b != '\r') line.write(b);
+        }
+        return line.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private void checkStatus(int code) throws IOException {
+        if (code == 401) {
+            throw new IOException("supervisord refused the RPC call (HTTP 401 Unauthorized): give the listener"
+                    + " SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD with environment= in its [eventlistener:x]"
+                    + " section, matching the username and password of supervisord's http server section");
+        }
+        if (code != 200) throw new IOException("supervisord at " + url + " answered HTTP " + code);
+    }
+}

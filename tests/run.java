@@ -1,0 +1,89 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DESCRIPTION Runs every test of superlance-jbang: ./jbang tests/run.java [TestClass ...]
+//DEPS org.junit.platform:junit-platform-launcher:1.14.1
+//DEPS org.junit.jupiter:junit-jupiter-engine:5.14.1
+//DEPS com.icegreen:greenmail:2.1.13
+//DEPS org.slf4j:slf4j-nop:1.7.36
+//SOURCES ../lib/*.java
+//SOURCES support/*.java
+//SOURCES *Test.java
+//JAVA_OPTIONS -Xlog:disable -Xlog:all=warning:stderr
+
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClasspathRoots;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.platform.engine.DiscoverySelector;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+
+/**
+ * The test command: discovers the JUnit 5 tests compiled into this script
+ * (all of tests/*Test.java), runs them, prints one line per test and ends
+ * with "N passed, N failed". Exit status 0 only when tests ran and none failed.
+ * Dependency versions of lib and the plugins come in through //SOURCES, so
+ * each is written in one place only.
+ */
+class run {
+    public static void main(String... args) throws Exception {
+        List<DiscoverySelector> selectors = new ArrayList<>();
+        for (String name : args) selectors.add(selectClass(name));
+        if (selectors.isEmpty()) {
+            Path jar = Path.of(run.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            selectors.addAll(selectClasspathRoots(Set.of(jar)));
+        }
+        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
+                .selectors(selectors)
+                .configurationParameter("junit.jupiter.execution.timeout.default", "5 m")
+                .build();
+        AtomicInteger passed = new AtomicInteger(), failed = new AtomicInteger(), skipped = new AtomicInteger();
+        TestExecutionListener report = new TestExecutionListener() {
+            private final java.util.Map<String, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
+
+            @Override
+            public void executionStarted(TestIdentifier id) {
+                started.put(id.getUniqueId(), System.nanoTime());
+            }
+
+            @Override
+            public void executionSkipped(TestIdentifier id, String reason) {
+                if (!id.isTest()) return;
+                skipped.incrementAndGet();
+                System.out.printf("SKIP %s: %s%n", name(id), reason);
+            }
+
+            @Override
+            public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+                long ms = (System.nanoTime() - started.getOrDefault(id.getUniqueId(), System.nanoTime())) / 1_000_000;
+                if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
+                    if (id.isTest()) failed.incrementAndGet();
+                    else if (result.getStatus() == TestExecutionResult.Status.FAILED) failed.incrementAndGet(); // a class that failed to set up
+                    System.out.printf("FAIL %s (%d ms)%n", name(id), ms);
+                    result.getThrowable().ifPresent(t -> t.printStackTrace(System.out));
+                } else if (id.isTest()) {
+                    passed.incrementAndGet();
+                    System.out.printf("ok   %s (%d ms)%n", name(id), ms);
+                }
+            }
+
+            private String name(TestIdentifier id) {
+                String[] parts = id.getUniqueId().split("/");
+                String cls = parts.length > 1 ? parts[1].replaceAll("^\\[class:|\\]$", "") : "";
+                return cls + " > " + id.getDisplayName();
+            }
+        };
+        LauncherFactory.create().execute(request, report);
+        System.out.printf("%d passed, %d failed%s%n", passed.get(), failed.get(),
+                skipped.get() > 0 ? ", " + skipped.get() + " skipped" : "");
+        System.exit(failed.get() == 0 && passed.get() > 0 ? 0 : 1);
+    }
+}

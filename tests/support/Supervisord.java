@@ -1,0 +1,109 @@
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import lib.Supervisor;
+
+/**
+ * A real supervisord (Debian's package) in a temporary directory: a unix
+ * socket without auth and an inet server on 127.0.0.1:random with user "u"
+ * and password "p". close() stops it by pid and kills whatever it left.
+ */
+final class Supervisord implements AutoCloseable {
+    static final String USER = "u", PASSWORD = "p";
+    final Path dir;
+    final Path socket;
+    final int port;
+    private final Process process;
+
+    private Supervisord(Path dir, Path socket, int port, Process process) {
+        this.dir = dir;
+        this.socket = socket;
+        this.port = port;
+        this.process = process;
+    }
+
+    /** Starts supervisord with these program/eventlistener sections; `%(dir)s` in them is the temp dir. */
+    static Supervisord start(String sections) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("supervisord");
+        Path socket = dir.resolve("supervisor.sock");
+        int port = Repo.freePort();
+        String config = """
+                [unix_http_server]
+                file=%1$s
+
+                [inet_http_server]
+                port=127.0.0.1:%2$d
+                username=%3$s
+                password=%4$s
+
+                [supervisord]
+                nodaemon=true
+                logfile=%5$s/supervisord.log
+                pidfile=%5$s/supervisord.pid
+                childlogdir=%5$s
+                loglevel=debug
+                minfds=1024
+                minprocs=200
+
+                [rpcinterface:supervisor]
+                supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+                """.formatted(socket, port, USER, PASSWORD, dir) + sections.replace("%(dir)s", dir.toString());
+        Files.writeString(dir.resolve("supervisord.conf"), config);
+        Process process = new ProcessBuilder("supervisord", "-c", dir.resolve("supervisord.conf").toString())
+                .directory(dir.toFile())
+                .redirectOutput(dir.resolve("supervisord.out").toFile())
+                .redirectErrorStream(true)
+                .start();
+        Supervisord supervisord = new Supervisord(dir, socket, port, process);
+        try {
+            Repo.await("supervisord to answer on " + socket, Duration.ofSeconds(20), () -> {
+                if (!process.isAlive()) throw new AssertionError("supervisord exited: " + supervisord.read("supervisord.out"));
+                try {
+                    supervisord.unix().getAllProcessInfo();
+                    return true;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } catch (RuntimeException | Error | InterruptedException e) {
+            supervisord.close();
+            throw e;
+        }
+        return supervisord;
+    }
+
+    Supervisor unix() { return new Supervisor("unix://" + socket, null, null); }
+
+    Supervisor http() { return new Supervisor("http://127.0.0.1:" + port, USER, PASSWORD); }
+
+    String url() { return "unix://" + socket; }
+
+    String log() { return read("supervisord.log"); }
+
+    /** A file in supervisord's directory, e.g. a program's stderr log. */
+    String read(String name) {
+        try {
+            Path file = dir.resolve(name);
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    long pid() { return process.pid(); }
+
+    /** Stops supervisord (SIGTERM, which stops its programs) and kills anything still alive after it. */
+    @Override
+    public void close() throws IOException, InterruptedException {
+        List<ProcessHandle> started = process.descendants().toList();
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+        for (ProcessHandle child : started) child.destroyForcibly();
+        Repo.deleteTree(dir);
+    }
+}
