@@ -79,16 +79,23 @@ public final class Supervisor {
         return t;
     });
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     /** stopProcess/startProcess with wait last as long as stopwaitsecs or startsecs; bounded anyway. */
     private static final Duration WAIT_TIMEOUT = Duration.ofSeconds(60);
 
     private final URI url;
+    private final Duration timeout;
     private final String authorization; // null without credentials
     private HttpClient http; // made on first use: unix sockets need none
 
     public Supervisor(String serverUrl, String username, String password) {
+        this(serverUrl, username, password, DEFAULT_TIMEOUT);
+    }
+
+    /** timeout bounds each call, connect included; stop and start with wait get max(timeout, 60 s). */
+    public Supervisor(String serverUrl, String username, String password, Duration timeout) {
         this.url = URI.create(serverUrl);
+        this.timeout = timeout;
         String scheme = url.getScheme() == null ? "" : url.getScheme();
         if (!scheme.equals("http") && !scheme.equals("unix")) {
             throw new IllegalArgumentException("SUPERVISOR_SERVER_URL must be http://host:port or unix:///path, not " + serverUrl);
@@ -110,7 +117,7 @@ public final class Supervisor {
 
     public List<ProcessInfo> getAllProcessInfo() throws IOException {
         List<ProcessInfo> all = new ArrayList<>();
-        if (!(call(TIMEOUT, "supervisor.getAllProcessInfo") instanceof List<?> list)) {
+        if (!(call(timeout, "supervisor.getAllProcessInfo") instanceof List<?> list)) {
             throw new IOException("getAllProcessInfo did not return an array");
         }
         for (Object item : list) all.add(ProcessInfo.from(item));
@@ -118,21 +125,23 @@ public final class Supervisor {
     }
 
     public ProcessInfo getProcessInfo(String namespec) throws IOException {
-        return ProcessInfo.from(call(TIMEOUT, "supervisor.getProcessInfo", namespec));
+        return ProcessInfo.from(call(timeout, "supervisor.getProcessInfo", namespec));
     }
 
     public boolean stopProcess(String namespec, boolean wait) throws IOException {
-        return Boolean.TRUE.equals(call(wait ? WAIT_TIMEOUT : TIMEOUT, "supervisor.stopProcess", namespec, wait));
+        return Boolean.TRUE.equals(call(wait ? max(WAIT_TIMEOUT, timeout) : timeout, "supervisor.stopProcess", namespec, wait));
     }
 
     public boolean startProcess(String namespec, boolean wait) throws IOException {
-        return Boolean.TRUE.equals(call(wait ? WAIT_TIMEOUT : TIMEOUT, "supervisor.startProcess", namespec, wait));
+        return Boolean.TRUE.equals(call(wait ? max(WAIT_TIMEOUT, timeout) : timeout, "supervisor.startProcess", namespec, wait));
     }
 
     /** signal is a name ("HUP", "USR1") or a number as text. */
     public boolean signalProcess(String namespec, String signal) throws IOException {
-        return Boolean.TRUE.equals(call(TIMEOUT, "supervisor.signalProcess", namespec, signal));
+        return Boolean.TRUE.equals(call(timeout, "supervisor.signalProcess", namespec, signal));
     }
+
+    private static Duration max(Duration a, Duration b) { return a.compareTo(b) >= 0 ? a : b; }
 
     /** One XML-RPC call; faults are thrown as {@link Fault}, with the two common set-up mistakes explained. */
     public Object call(Duration timeout, String method, Object... params) throws IOException {
