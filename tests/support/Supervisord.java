@@ -10,7 +10,8 @@ import lib.Supervisor;
 /**
  * A real supervisord (Debian's package) in a temporary directory: a unix
  * socket without auth and an inet server on 127.0.0.1:random with user "u"
- * and password "p". close() stops it by pid and kills whatever it left.
+ * and password "p". It runs without HOME, as under an init system.
+ * close() stops it by pid and kills whatever it left.
  */
 final class Supervisord implements AutoCloseable {
     static final String USER = "u", PASSWORD = "p";
@@ -26,7 +27,7 @@ final class Supervisord implements AutoCloseable {
         this.process = process;
     }
 
-    /** Starts supervisord with these program/eventlistener sections; `%(dir)s` in them is the temp dir. */
+    /** Starts supervisord with these program/eventlistener sections; `%(dir)s` in them is the temp dir, `%(port)s` the inet port. */
     static Supervisord start(String sections) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("supervisord");
         Path socket = dir.resolve("supervisor.sock");
@@ -52,13 +53,14 @@ final class Supervisord implements AutoCloseable {
                 [rpcinterface:supervisor]
                 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 
-                """.formatted(socket, port, USER, PASSWORD, dir) + sections.replace("%(dir)s", dir.toString());
+                """.formatted(socket, port, USER, PASSWORD, dir) + sections.replace("%(dir)s", dir.toString()).replace("%(port)s", String.valueOf(port));
         Files.writeString(dir.resolve("supervisord.conf"), config);
-        Process process = new ProcessBuilder("supervisord", "-c", dir.resolve("supervisord.conf").toString())
+        ProcessBuilder builder = new ProcessBuilder("supervisord", "-c", dir.resolve("supervisord.conf").toString())
                 .directory(dir.toFile())
                 .redirectOutput(dir.resolve("supervisord.out").toFile())
-                .redirectErrorStream(true)
-                .start();
+                .redirectErrorStream(true);
+        builder.environment().remove("HOME"); // as under init systems: plugins must cope without it
+        Process process = builder.start();
         Supervisord supervisord = new Supervisord(dir, socket, port, process);
         try {
             Repo.await("supervisord to answer on " + socket, Duration.ofSeconds(20), () -> {

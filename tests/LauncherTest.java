@@ -1,0 +1,102 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** ./jbang: bootstrap from Maven Central, concurrent first runs, no HOME, stdout left to the program. */
+class LauncherTest {
+    private Path dir;
+
+    @BeforeEach
+    void setUp() throws Exception { dir = Files.createTempDirectory("launcher"); }
+
+    @AfterEach
+    void tearDown() throws Exception { Repo.deleteTree(dir); }
+
+    /** PATH without any jbang on it, so that the launcher must use its own copy. */
+    private static String pathWithoutJbang() {
+        return Arrays.stream(System.getenv("PATH").split(File.pathSeparator))
+                .filter(d -> !Files.exists(Path.of(d.isEmpty() ? "." : d, "jbang")))
+                .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    private Map<String, String> env(String cache) {
+        Map<String, String> env = new HashMap<>();
+        env.put("PATH", pathWithoutJbang());
+        env.put("SUPERLANCE_JBANG_CACHE", cache);
+        env.put("SUPERLANCE_JBANG_LAUNCHER", null);
+        return env;
+    }
+
+    @Test
+    void concurrentFirstRunsBootstrapOneCopyWithoutHome() throws Exception {
+        String cache = dir.resolve("cache").toString();
+        Map<String, String> env = env(cache);
+        env.put("HOME", null);
+        List<CompletableFuture<Repo.Result>> runs = List.of(1, 2, 3).stream().map(i -> CompletableFuture.supplyAsync(() -> {
+            try {
+                return Repo.run(List.of(Repo.launcher(), "version"), env, new byte[0], Duration.ofMinutes(4));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        })).toList();
+        for (CompletableFuture<Repo.Result> run : runs) {
+            Repo.Result r = run.get();
+            assertEquals(0, r.status(), r.err());
+            assertEquals("0.132.1\n", r.out(), "stdout holds JBang's answer only; stderr: " + r.err());
+        }
+        try (var entries = Files.list(Path.of(cache))) {
+            assertEquals(List.of("jbang-cli-0.132.1"), entries.map(p -> p.getFileName().toString()).toList(),
+                    "one finished copy, no temp dirs left");
+        }
+        try (var jars = Files.list(Path.of(cache, "jbang-cli-0.132.1"))) {
+            List<String> names = jars.map(p -> p.getFileName().toString()).toList();
+            // The versions JBang's own build uses, not Maven's nearest-wins picks.
+            for (String jar : List.of("gson-2.13.1.jar", "commons-lang3-3.16.0.jar", "commons-codec-1.18.0.jar", "asm-9.8.jar")) {
+                assertTrue(names.contains(jar), jar + " in " + names);
+            }
+            assertTrue(names.stream().noneMatch(n -> n.startsWith("gson-2.10")), names.toString());
+        }
+    }
+
+    @Test
+    void theProgramOwnsStdoutEvenOnAColdBuild() throws Exception {
+        Map<String, String> env = env(null); // the usual per-user copy of JBang
+        env.put("JBANG_CACHE_DIR", dir.resolve("jbang-cache").toString()); // forces a fresh compile
+        env.put("SUPERVISOR_SERVER_URL", "unix:///nonexistent.sock");
+        String event = "ver:3.0 server:supervisor serial:1 pool:p poolserial:1 eventname:TICK_5 len:12\nwhen:1700000";
+        Repo.Result r = Repo.run(List.of(Repo.launcher(), "tests/fixtures/eventlog.java"), env,
+                event.getBytes(StandardCharsets.UTF_8), Duration.ofMinutes(3));
+        assertEquals(0, r.status(), r.err());
+        assertEquals("READY\nRESULT 2\nOKREADY\n", r.out());
+        assertTrue(r.err().contains("[jbang]"), "JBang's build messages go to stderr: " + r.err());
+        assertTrue(r.err().contains("cannot connect to supervisord"), "the RPC failure is logged, not fatal: " + r.err());
+    }
+
+    @Test
+    void aJbangOnPathIsUsedInstead() throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path fake = bin.resolve("jbang");
+        Files.writeString(fake, "#!/bin/sh\necho \"installed jbang: $*\"\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
+        Map<String, String> env = env(dir.resolve("unused").toString());
+        env.put("PATH", bin + File.pathSeparator + pathWithoutJbang());
+        Repo.Result r = Repo.run(List.of(Repo.launcher(), "run", "x.java"), env, new byte[0], Duration.ofMinutes(1));
+        assertEquals("installed jbang: run x.java\n", r.out(), r.err());
+        assertTrue(!Files.exists(dir.resolve("unused")), "nothing bootstrapped");
+    }
+}

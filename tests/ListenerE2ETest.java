@@ -1,0 +1,85 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The minimal listener on lib (tests/fixtures/eventlog.java), started by a real
+ * supervisord through ./jbang exactly as a user would, over the unix socket
+ * and over http with credentials from environment=: every event is answered,
+ * and supervisord logs no protocol trouble.
+ */
+class ListenerE2ETest {
+    @BeforeAll
+    static void build() throws Exception {
+        // A cold compile takes seconds; do it before supervisord starts the listener.
+        Repo.Result built = Repo.run(List.of(Repo.launcher(), "build", "tests/fixtures/eventlog.java"));
+        assertEquals(0, built.status(), built.err());
+    }
+
+    private static int count(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        int n = 0;
+        while (m.find()) n++;
+        return n;
+    }
+
+    @Test
+    void everyEventIsAnsweredOverUnixAndHttp() throws Exception {
+        String listener = Repo.launcher() + " " + Repo.ROOT.resolve("tests/fixtures/eventlog.java");
+        try (Supervisord supervisord = Supervisord.start("""
+                [program:crasher]
+                command=/bin/sh -c "sleep 0.5; exit 3"
+                startsecs=0
+                autorestart=true
+                startretries=1000
+
+                [eventlistener:viaunix]
+                command=%1$s
+                events=TICK_5,PROCESS_STATE
+                buffer_size=100
+                stderr_logfile=%%(dir)s/viaunix.err
+                stopasgroup=true
+                killasgroup=true
+
+                [eventlistener:viahttp]
+                command=%1$s
+                events=TICK_5,PROCESS_STATE_EXITED
+                buffer_size=100
+                serverurl=http://127.0.0.1:%%(port)s
+                environment=SUPERVISOR_USERNAME="%2$s",SUPERVISOR_PASSWORD="%3$s"
+                stderr_logfile=%%(dir)s/viahttp.err
+                stopasgroup=true
+                killasgroup=true
+                """.formatted(listener, Supervisord.USER, Supervisord.PASSWORD))) {
+            for (String name : List.of("viaunix", "viahttp")) {
+                Repo.await(name + " to handle two ticks and crashes", Duration.ofSeconds(60), () -> {
+                    String log = supervisord.read(name + ".err");
+                    return count(log, "processes: ") >= 2 && count(log, "handled PROCESS_STATE_EXITED") >= 2;
+                });
+            }
+            String log = supervisord.log();
+            for (String name : List.of("viaunix", "viahttp")) {
+                String err = supervisord.read(name + ".err");
+                int handled = count(err, "INFO eventlog: handled ");
+                int processed = count(log, name + ": event was processed");
+                assertTrue(processed >= handled - 1 && processed <= handled, name + ": handled " + handled
+                        + ", supervisord saw " + processed + " answers\n" + log);
+                assertTrue(err.contains("crasher:crasher="), "the listener lists programs over RPC:\n" + err);
+                assertFalse(err.contains("processes: viaunix") || err.contains(" " + name + ":" + name + "="),
+                        "a listener never lists itself:\n" + err);
+                assertFalse(err.contains("ERROR"), err);
+            }
+            assertTrue(supervisord.read("viahttp.err").contains("viaunix:viaunix="), "other listeners are ordinary processes");
+            for (String trouble : List.of("UNKNOWN state", "bad result line", "event was rejected", "event caused an error", "overflowed")) {
+                assertFalse(log.contains(trouble), trouble + " in supervisord.log:\n" + log);
+            }
+        }
+    }
+}
