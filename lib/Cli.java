@@ -20,17 +20,28 @@ public final class Cli {
         CommandLine cli = new CommandLine(command);
         String name = cli.getCommandName();
         Log.name(name);
-        cli.setParameterExceptionHandler((e, ignored) -> {
-            PrintWriter err = e.getCommandLine().getErr();
-            err.println(name + ": " + e.getMessage().replace('\n', ' ') + " (see " + name + " --help)");
-            err.flush();
-            return 2;
-        });
+        cli.setParameterExceptionHandler((e, ignored) -> usageError(cli, e.getMessage()));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof CommandLine.ParameterException pe) throw pe; // checks done in call() are usage errors too
+            // Checks made in call() (no limit given, an option pair that excludes itself) are usage errors too.
+            if (e instanceof CommandLine.ParameterException || e instanceof IllegalArgumentException) {
+                return usageError(cli, e.getMessage());
+            }
             Log.error("%s", e.getMessage() == null ? e.toString() : e.getMessage());
             return 1;
         });
         return cli.execute(args);
+    }
+
+    private static int usageError(CommandLine cli, String message) {
+        String name = cli.getCommandName();
+        PrintWriter err = cli.getErr();
+        err.println(name + ": " + message.replace('\n', ' ') + " (see " + name + " --help)");
+        err.flush();
+        return 2;
+    }
+
+    /** A usage error found after parsing: exit status 2 with this message. */
+    public static CommandLine.ParameterException usage(CommandLine.Model.CommandSpec spec, String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 }

@@ -6,6 +6,7 @@
 //DEPS com.icegreen:greenmail:2.1.13
 //DEPS org.slf4j:slf4j-nop:1.7.36
 //SOURCES ../lib/*.java
+//SOURCES ../memmon.java
 //SOURCES support/*.java
 //SOURCES *Test.java
 //JAVA_OPTIONS -Xlog:disable -Xlog:all=warning:stderr

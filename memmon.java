@@ -1,0 +1,246 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES lib/*.java
+//DESCRIPTION memmon: restart supervisord programs whose memory (RSS) exceeds a limit. Drop-in for superlance's memmon.
+//JAVA_OPTIONS -XX:+UseSerialGC -Xms8m -Xmx32m -XX:TieredStopAtLevel=1 -Xss512k -Xlog:disable -Xlog:all=warning:stderr
+
+import java.io.IOException;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import lib.Cli;
+import lib.Event;
+import lib.Listener;
+import lib.Log;
+import lib.Mail;
+import lib.MailOptions;
+import lib.ProcessInfo;
+import lib.ProcessTable;
+import lib.Selection;
+import lib.Sizes;
+import lib.Supervisor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * memmon, subscribed to TICK_5, TICK_60 or TICK_3600: on each tick, every
+ * supervised process with a pid and a limit is measured (RSS from /proc;
+ * with -c its descendants too) and restarted when it is over its limit.
+ *
+ *   [eventlistener:memmon]
+ *   command=jbang memmon.java -p app=1GB -m ops@example.com
+ *   events=TICK_60
+ */
+@Command(name = "memmon", mixinStandardHelpOptions = true, version = Cli.VERSION, sortOptions = false,
+        description = {"Restarts supervisord programs whose resident memory is over a limit, on each TICK event.",
+                "SIZE is bytes, or a number with KB, MB or GB (1024-based). The most specific limit wins: "
+                        + "-p group:name, then -p name, then -g, then -a. The listener never restarts itself; "
+                        + "other event listeners count as ordinary processes for -a.", ""})
+class memmon implements Callable<Integer> {
+    @Option(names = {"-c", "--cumulative"}, description = "Measure each process plus all its descendants.")
+    boolean cumulative;
+
+    @Option(names = {"-p", "--program"}, paramLabel = "NAME=SIZE",
+            description = "Limit for a program: a bare name, group:name, or a numprocs group's name (repeatable).")
+    List<String> programs = new ArrayList<>();
+
+    @Option(names = {"-g", "--group"}, paramLabel = "NAME=SIZE", description = "Limit for every process of a group (repeatable).")
+    List<String> groups = new ArrayList<>();
+
+    @Option(names = {"-a", "--any"}, paramLabel = "SIZE", converter = Sizes.Bytes.class,
+            description = "Limit for any process without a more specific one.")
+    Long any;
+
+    @Option(names = {"-s", "--sendmail_program"}, paramLabel = "CMD", defaultValue = "/usr/sbin/sendmail -t -i",
+            description = "Sendmail command, run without a shell (default: ${DEFAULT-VALUE}).")
+    String sendmail;
+
+    @Option(names = {"-m", "--email"}, paramLabel = "ADDR", description = "Mail a report of each restart here (comma-separated for several).")
+    String email;
+
+    @Option(names = {"-u", "--uptime"}, paramLabel = "DURATION", converter = Sizes.Seconds.class,
+            description = "Mail only if the process had been up at most this long (seconds, or with s, m, h, d).")
+    Long uptimeLimit;
+
+    @Option(names = {"-n", "--name"}, paramLabel = "NAME", description = "Name shown in the mail subject: memmon [NAME]: ...")
+    String name;
+
+    @Option(names = "--dry-run", description = "Log what would be restarted; restart nothing, mail nothing.")
+    boolean dryRun;
+
+    @Mixin
+    MailOptions mailOptions = new MailOptions();
+
+    @Spec
+    CommandSpec spec;
+
+    // Parsed once at start: namespec or bare name -> bytes, group -> bytes.
+    final Map<String, Long> programLimits = new LinkedHashMap<>();
+    final Map<String, Long> groupLimits = new LinkedHashMap<>();
+    Selection self;
+    Supervisor supervisor;
+    Mail.Sender mailer; // null without -m
+    String from;
+
+    public static void main(String... args) {
+        System.exit(Cli.execute(new memmon(), args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        parseLimits(System.getenv());
+        supervisor = Supervisor.fromEnvironment(System.getenv());
+        if (email != null) {
+            mailer = mailOptions.sender(sendmail, System.getenv());
+            from = mailOptions.from("memmon");
+        }
+        Log.info("watching %s%s%s; mail %s%s", describeLimits(), cumulative ? " (cumulative)" : "",
+                uptimeLimit == null ? "" : ", mail only under " + uptimeLimit + " s of uptime",
+                mailer == null ? "off" : "to " + email + " via " + mailer, dryRun ? "; DRY RUN: nothing is restarted" : "");
+        return Listener.serve(this::onEvent);
+    }
+
+    /** Reads -p, -g and -a; no limit at all is a usage error, not a listener that silently does nothing. */
+    void parseLimits(Map<String, String> env) {
+        for (String p : programs) programLimits.put(key(p, "--program"), size(p, "--program"));
+        for (String g : groups) groupLimits.put(key(g, "--group"), size(g, "--group"));
+        if (programLimits.isEmpty() && groupLimits.isEmpty() && any == null) {
+            throw Cli.usage(spec, "no limit given: use -p NAME=SIZE, -g NAME=SIZE or -a SIZE");
+        }
+        if (email != null) {
+            try {
+                for (String address : recipients()) Mail.address(address);
+            } catch (IllegalArgumentException e) {
+                throw Cli.usage(spec, "Invalid value for option '--email': " + e.getMessage());
+            }
+        }
+        self = new Selection(List.of(), true, env);
+    }
+
+    private String key(String pair, String option) {
+        int eq = pair.lastIndexOf('=');
+        if (eq <= 0) throw Cli.usage(spec, "Invalid value for option '" + option + "': '" + pair + "' is not NAME=SIZE");
+        return pair.substring(0, eq);
+    }
+
+    private long size(String pair, String option) {
+        try {
+            return Sizes.parseBytes(pair.substring(pair.lastIndexOf('=') + 1));
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(spec, "Invalid value for option '" + option + "': " + e.getMessage());
+        }
+    }
+
+    /** The most specific limit for a process, or null when none applies. */
+    Long limitFor(String group, String processName) {
+        Long limit = programLimits.get(Selection.namespec(group, processName));
+        if (limit == null) limit = programLimits.get(processName);
+        if (limit == null) limit = programLimits.get(group); // numprocs programs by their group's name
+        if (limit == null) limit = groupLimits.get(group);
+        return limit != null ? limit : any;
+    }
+
+    void onEvent(Event event) throws IOException {
+        if (!event.isTick()) return; // subscribed to something else too: acknowledged, ignored
+        long started = System.nanoTime();
+        List<ProcessInfo> processes = supervisor.getAllProcessInfo();
+        // One pass over /proc per tick serves every cumulative sum.
+        ProcessTable table = cumulative ? ProcessTable.scan() : null;
+        int checked = 0, over = 0, restarted = 0;
+        for (ProcessInfo p : processes) {
+            Long limit = limitFor(p.group(), p.name());
+            if (p.pid() <= 0 || limit == null || self.isSelf(p.group(), p.name())) continue;
+            long rss = rss(p.pid(), table);
+            if (rss < 0) continue; // exited since supervisord answered
+            checked++;
+            if (rss <= limit) continue;
+            over++;
+            if (restart(p, rss, limit)) restarted++;
+        }
+        Log.info("%s: %d checked, %d over limit, %d restarted in %d ms", event.name(), checked, over, restarted,
+                (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** RSS in bytes (with -c, of the whole tree), or -1 when the process is gone. */
+    private static long rss(int pid, ProcessTable table) {
+        if (table != null) return table.get(pid) == null ? -1 : table.treeRss(pid);
+        ProcessTable.Entry entry = ProcessTable.read(pid);
+        return entry == null ? -1 : entry.rss();
+    }
+
+    /** Stop, then start; each failure is mailed and logged, and the listener carries on. */
+    private boolean restart(ProcessInfo p, long rss, long limit) {
+        String namespec = p.namespec();
+        String measured = rss + " bytes" + (cumulative ? " (with its descendants)" : "") + ", limit " + limit + " bytes";
+        if (dryRun) {
+            Log.info("would restart %s: RSS %s (dry run)", namespec, measured);
+            return false;
+        }
+        Log.info("restarting %s: RSS %s", namespec, measured);
+        try {
+            supervisor.stopProcess(namespec, true);
+        } catch (IOException e) {
+            Log.error("failed to stop %s: %s", namespec, e.getMessage());
+            mail("failed to stop process " + namespec, "memmon could not stop process " + namespec + " at " + now()
+                    + " (RSS " + measured + "): " + e.getMessage());
+            return false;
+        }
+        try {
+            // No wait for startsecs: the listener must answer this tick soon; the next tick sees the result.
+            supervisor.startProcess(namespec, false);
+        } catch (IOException e) {
+            Log.error("failed to start %s after stopping it: %s", namespec, e.getMessage());
+            mail("failed to start process " + namespec, "memmon stopped process " + namespec + " at " + now()
+                    + " (RSS " + measured + ") but could not start it again: " + e.getMessage());
+            return false;
+        }
+        if (uptimeLimit == null || p.uptime() <= uptimeLimit) {
+            mail("process " + namespec + " restarted", restartBody(namespec, measured, p.uptime()));
+        }
+        return true;
+    }
+
+    static String restartBody(String namespec, String measured, long uptime) {
+        return "memmon restarted process " + namespec + " at " + now() + " because its RSS was over the limit: "
+                + measured + ".\nUptime before the restart: " + uptime + " s.\n";
+    }
+
+    /** Subject "memmon: ..." or, with -n X, "memmon [X]: ...". */
+    String subject(String what) {
+        return "memmon" + (name == null ? "" : " [" + name + "]") + ": " + what;
+    }
+
+    private void mail(String what, String body) {
+        if (mailer == null) return;
+        try {
+            mailer.send(new Mail(from, recipients(), subject(what), body));
+            Log.info("mailed '%s' to %s", subject(what), email);
+        } catch (IOException | RuntimeException e) {
+            Log.error("could not mail '%s': %s", subject(what), e.getMessage());
+        }
+    }
+
+    private List<String> recipients() {
+        return Arrays.stream(email.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private String describeLimits() {
+        List<String> parts = new ArrayList<>();
+        programLimits.forEach((k, v) -> parts.add("-p " + k + "=" + v));
+        groupLimits.forEach((k, v) -> parts.add("-g " + k + "=" + v));
+        if (any != null) parts.add("-a " + any);
+        return String.join(" ", parts);
+    }
+
+    private static String now() {
+        return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"));
+    }
+}
