@@ -1,0 +1,92 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DESCRIPTION Benchmark: memmon's time from TICK event to RESULT with N supervised programs, and its RSS. Prints measurements; asserts nothing.
+//SOURCES ../../lib/*.java
+//SOURCES ../support/Repo.java
+//SOURCES ../support/Supervisord.java
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import lib.ProcessInfo;
+import lib.ProcessTable;
+
+/**
+ * ./jbang tests/bench/memmon_bench.java [N ...]   (default: 10 100 300)
+ * Starts supervisord with N sleeping programs, runs memmon through ./jbang
+ * with its stdin and stdout connected here, feeds it TICK_5 events and times
+ * each one from the write of the header to the read of "RESULT 2\nOK".
+ * The limit is far above any process, so nothing is restarted: this measures
+ * the RPC call, the /proc reads and the protocol.
+ */
+class memmon_bench {
+    static final int TICKS = 30;
+
+    public static void main(String... args) throws Exception {
+        List<Integer> sizes = args.length == 0 ? List.of(10, 100, 300) : Arrays.stream(args).map(Integer::valueOf).toList();
+        Repo.Result built = Repo.run(List.of(Repo.launcher(), "build", "memmon.java"));
+        if (built.status() != 0) throw new IllegalStateException(built.err());
+        System.out.printf("%-5s %-12s %10s %10s %10s%n", "N", "mode", "median ms", "max ms", "RSS MiB");
+        for (int n : sizes) {
+            try (Supervisord s = Supervisord.start("[program:sleeper]\ncommand=sleep 100000\nnumprocs=" + n
+                    + "\nprocess_name=%(program_name)s_%(process_num)03d\nstartsecs=0\n")) {
+                Repo.await(n + " programs RUNNING", Duration.ofMinutes(2), () -> {
+                    try {
+                        List<ProcessInfo> all = s.unix().getAllProcessInfo();
+                        return all.size() == n && all.stream().allMatch(ProcessInfo::running);
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                });
+                for (List<String> mode : List.of(List.of("-a", "100GB"), List.of("-c", "-a", "100GB"))) {
+                    measure(s, n, mode);
+                }
+            }
+        }
+    }
+
+    static void measure(Supervisord s, int n, List<String> mode) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(Repo.launcher(), "memmon.java"));
+        command.addAll(mode);
+        ProcessBuilder builder = new ProcessBuilder(command).directory(Repo.ROOT.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("SUPERVISOR_SERVER_URL", s.url());
+        Process memmon = builder.start();
+        try {
+            InputStream out = memmon.getInputStream();
+            OutputStream in = memmon.getOutputStream();
+            expect(out, "READY\n");
+            long[] ms = new long[TICKS];
+            for (int i = 0; i < TICKS; i++) {
+                String payload = "when:" + (System.currentTimeMillis() / 1000);
+                byte[] event = ("ver:3.0 server:supervisor serial:" + i + " pool:memmon poolserial:" + i
+                        + " eventname:TICK_5 len:" + payload.length() + "\n" + payload).getBytes(StandardCharsets.US_ASCII);
+                long start = System.nanoTime();
+                in.write(event);
+                in.flush();
+                expect(out, "RESULT 2\nOK");
+                ms[i] = (System.nanoTime() - start) / 1_000_000;
+                expect(out, "READY\n");
+            }
+            long rss = ProcessTable.read((int) memmon.pid()).rss();
+            long[] sorted = ms.clone();
+            Arrays.sort(sorted);
+            System.out.printf("%-5d %-12s %10d %10d %10.1f%n", n, String.join(" ", mode.subList(0, mode.size() - 1)),
+                    sorted[TICKS / 2], sorted[TICKS - 1], rss / 1048576.0);
+            in.close();
+            memmon.waitFor();
+        } finally {
+            memmon.destroyForcibly();
+        }
+    }
+
+    static void expect(InputStream in, String text) throws java.io.IOException {
+        byte[] got = in.readNBytes(text.length());
+        if (!new String(got, StandardCharsets.US_ASCII).equals(text)) {
+            throw new IllegalStateException("expected " + text.replace("\n", "\\n") + " got " + new String(got, StandardCharsets.US_ASCII));
+        }
+    }
+}
