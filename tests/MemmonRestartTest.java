@@ -1,0 +1,123 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import lib.Event;
+import lib.Mail;
+import lib.Supervisor;
+import lib.XmlRpc;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * memmon's restart path against a fake XML-RPC server (the real one is in
+ * MemmonE2ETest): -u decides whether a restart is mailed, and a failed stop
+ * or start gets its own mail while the listener carries on. The "process"
+ * is this JVM, whose RSS is surely over 1 KB.
+ */
+class MemmonRestartTest {
+    private HttpServer server;
+    private final List<String> calls = new ArrayList<>();
+    private final Map<String, Integer> faults = new HashMap<>(); // method -> fault code to answer
+    private final List<Mail> mails = new ArrayList<>();
+    private long uptime;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/RPC2", exchange -> {
+            XmlRpc.Call call = XmlRpc.parseCall(exchange.getRequestBody().readAllBytes());
+            calls.add(call.method() + " " + call.params());
+            String answer;
+            if (faults.containsKey(call.method())) {
+                answer = XmlRpc.fault(faults.get(call.method()), "refused by the fake");
+            } else if (call.method().equals("supervisor.getAllProcessInfo")) {
+                long now = System.currentTimeMillis() / 1000;
+                answer = XmlRpc.response(List.of(Map.of("name", "web", "group", "web", "state", 20, "statename", "RUNNING",
+                        "pid", (int) ProcessHandle.current().pid(), "start", (int) (now - uptime), "now", (int) now)));
+            } else {
+                answer = XmlRpc.response(true);
+            }
+            byte[] body = answer.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() { server.stop(0); }
+
+    private memmon memmon(String... args) {
+        memmon m = new memmon();
+        new CommandLine(m).parseArgs(args);
+        m.parseLimits(Map.of());
+        m.supervisor = new Supervisor("http://127.0.0.1:" + server.getAddress().getPort(), null, null);
+        m.mailer = mails::add;
+        m.from = "memmon@example.com";
+        return m;
+    }
+
+    private static Event tick() {
+        return new Event(Map.of("eventname", "TICK_5", "serial", "1"), "when:1700000000");
+    }
+
+    @Test
+    void uptimeLimitDecidesWhetherARestartIsMailed() throws Exception {
+        uptime = 100;
+        memmon("-p", "web=1KB", "-m", "ops@example.com", "-u", "1h").onEvent(tick());
+        assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.stopProcess [web:web, true]",
+                "supervisor.startProcess [web:web, false]"), calls);
+        assertEquals(1, mails.size());
+        assertEquals("memmon: process web:web restarted", mails.get(0).subject());
+        assertTrue(mails.get(0).body().contains("Uptime before the restart: 100 s"), mails.get(0).body());
+
+        calls.clear();
+        mails.clear();
+        memmon("-p", "web=1KB", "-m", "ops@example.com", "-u", "10").onEvent(tick());
+        assertEquals(3, calls.size(), "restarted all the same");
+        assertEquals(List.of(), mails, "up 100 s, longer than -u 10: no mail");
+    }
+
+    @Test
+    void aFailedStopIsMailedAndNothingIsStartedBlindly() throws Exception {
+        faults.put("supervisor.stopProcess", Supervisor.FAILED);
+        memmon(
+                "-p", "web=1KB", "-m", "ops@example.com", "-n", "prod").onEvent(tick());
+        assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.stopProcess [web:web, true]"), calls);
+        assertEquals(1, mails.size());
+        assertEquals("memmon [prod]: failed to stop process web:web", mails.get(0).subject());
+        assertTrue(mails.get(0).body().contains("FAILED: refused by the fake"), mails.get(0).body());
+    }
+
+    @Test
+    void aFailedStartIsMailed() throws Exception {
+        faults.put("supervisor.startProcess", Supervisor.SPAWN_ERROR);
+        memmon("-a", "1KB", "-m", "ops@example.com").onEvent(tick());
+        assertEquals(1, mails.size());
+        assertEquals("memmon: failed to start process web:web", mails.get(0).subject());
+        assertTrue(mails.get(0).body().contains("SPAWN_ERROR"), mails.get(0).body());
+    }
+
+    @Test
+    void underTheLimitOrDryRunNothingHappens() throws Exception {
+        memmon("-p", "web=100GB", "-m", "ops@example.com").onEvent(tick());
+        memmon("--dry-run", "-p", "web=1KB", "-m", "ops@example.com").onEvent(tick());
+        memmon("-p", "other=1KB").onEvent(tick());
+        assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.getAllProcessInfo []",
+                "supervisor.getAllProcessInfo []"), calls);
+        assertEquals(List.of(), mails);
+        memmon("-a", "1KB").onEvent(new Event(Map.of("eventname", "PROCESS_STATE_RUNNING"), "processname:web"));
+        assertEquals(3, calls.size(), "non-TICK events are acknowledged and ignored");
+    }
+}
