@@ -110,8 +110,8 @@ class memmon implements Callable<Integer> {
 
     /** Reads -p, -g and -a; no limit at all is a usage error, not a listener that silently does nothing. */
     void parseLimits(Map<String, String> env) {
-        for (String p : programs) programLimits.put(key(p, "--program"), size(p, "--program"));
-        for (String g : groups) groupLimits.put(key(g, "--group"), size(g, "--group"));
+        for (String p : programs) putLimit(programLimits, p, "--program");
+        for (String g : groups) putLimit(groupLimits, g, "--group");
         if (programLimits.isEmpty() && groupLimits.isEmpty() && any == null) {
             throw Cli.usage(spec, "no limit given: use -p NAME=SIZE, -g NAME=SIZE or -a SIZE");
         }
@@ -125,15 +125,12 @@ class memmon implements Callable<Integer> {
         self = new Selection(List.of(), true, env);
     }
 
-    private String key(String pair, String option) {
+    /** NAME=SIZE into limits; the last '=' splits, as SIZE never holds one. */
+    private void putLimit(Map<String, Long> limits, String pair, String option) {
         int eq = pair.lastIndexOf('=');
         if (eq <= 0) throw Cli.usage(spec, "Invalid value for option '" + option + "': '" + pair + "' is not NAME=SIZE");
-        return pair.substring(0, eq);
-    }
-
-    private long size(String pair, String option) {
         try {
-            return Sizes.parseBytes(pair.substring(pair.lastIndexOf('=') + 1));
+            limits.put(pair.substring(0, eq), Sizes.parseBytes(pair.substring(eq + 1)));
         } catch (IllegalArgumentException e) {
             throw Cli.usage(spec, "Invalid value for option '" + option + "': " + e.getMessage());
         }

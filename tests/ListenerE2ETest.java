@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -21,13 +19,6 @@ class ListenerE2ETest {
         // A cold compile takes seconds; do it before supervisord starts the listener.
         Repo.Result built = Repo.run(List.of(Repo.launcher(), "build", "tests/fixtures/eventlog.java"));
         assertEquals(0, built.status(), built.err());
-    }
-
-    private static int count(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        int n = 0;
-        while (m.find()) n++;
-        return n;
     }
 
     @Test
@@ -61,14 +52,14 @@ class ListenerE2ETest {
             for (String name : List.of("viaunix", "viahttp")) {
                 Repo.await(name + " to handle two ticks and crashes", Duration.ofSeconds(60), () -> {
                     String log = supervisord.read(name + ".err");
-                    return count(log, "processes: ") >= 2 && count(log, "handled PROCESS_STATE_EXITED") >= 2;
+                    return Repo.count(log, "processes: ") >= 2 && Repo.count(log, "handled PROCESS_STATE_EXITED") >= 2;
                 });
             }
             String log = supervisord.log();
             for (String name : List.of("viaunix", "viahttp")) {
                 String err = supervisord.read(name + ".err");
-                int handled = count(err, "INFO eventlog: handled ");
-                int processed = count(log, name + ": event was processed");
+                int handled = Repo.count(err, "INFO eventlog: handled ");
+                int processed = Repo.count(log, name + ": event was processed");
                 assertTrue(processed >= handled - 1 && processed <= handled, name + ": handled " + handled
                         + ", supervisord saw " + processed + " answers\n" + log);
                 assertTrue(err.contains("crasher:crasher="), "the listener lists programs over RPC:\n" + err);

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import lib.ProcessInfo;
@@ -72,31 +71,17 @@ class MemmonE2ETest {
                 + "\nevents=TICK_5\nstderr_logfile=%(dir)s/" + name + ".err\nstopasgroup=true\nkillasgroup=true\n\n";
     }
 
-    private static int count(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        int n = 0;
-        while (m.find()) n++;
-        return n;
-    }
-
     private static Map<String, Integer> runningPids(Supervisord s) throws Exception {
-        Repo.await("every program RUNNING", Duration.ofSeconds(60), () -> {
-            try {
-                return s.unix().getAllProcessInfo().stream().allMatch(ProcessInfo::running);
-            } catch (IOException e) {
-                return false;
-            }
-        });
         Map<String, Integer> pids = new HashMap<>();
-        for (ProcessInfo p : s.unix().getAllProcessInfo()) pids.put(p.namespec(), p.pid());
+        for (ProcessInfo p : s.awaitAllRunning(Duration.ofSeconds(60))) pids.put(p.namespec(), p.pid());
         return pids;
     }
 
     /** Waits until listener `name` has logged `ticks` more tick summaries than it had at the start. */
     private static void awaitTicks(Supervisord s, String name, int ticks) throws InterruptedException {
-        int before = count(s.read(name + ".err"), "TICK_5: \\d+ checked");
+        int before = Repo.count(s.read(name + ".err"), "TICK_5: \\d+ checked");
         Repo.await(name + " to handle " + ticks + " ticks", Duration.ofSeconds(60),
-                () -> count(s.read(name + ".err"), "TICK_5: \\d+ checked") >= before + ticks);
+                () -> Repo.count(s.read(name + ".err"), "TICK_5: \\d+ checked") >= before + ticks);
     }
 
     private static int pid(Supervisord s, String namespec) throws IOException {

@@ -34,13 +34,7 @@ class SupervisorRpcTest {
                 process_name=%(program_name)s_%(process_num)02d
                 startsecs=1
                 """);
-        Repo.await("all programs RUNNING", Duration.ofSeconds(20), () -> {
-            try {
-                return supervisord.unix().getAllProcessInfo().stream().allMatch(ProcessInfo::running);
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        supervisord.awaitAllRunning(Duration.ofSeconds(20));
     }
 
     @AfterAll

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import lib.ProcessInfo;
 import lib.ProcessTable;
 
 /**
@@ -33,14 +32,8 @@ class memmon_bench {
         for (int n : sizes) {
             try (Supervisord s = Supervisord.start("[program:sleeper]\ncommand=sleep 100000\nnumprocs=" + n
                     + "\nprocess_name=%(program_name)s_%(process_num)03d\nstartsecs=0\n")) {
-                Repo.await(n + " programs RUNNING", Duration.ofMinutes(2), () -> {
-                    try {
-                        List<ProcessInfo> all = s.unix().getAllProcessInfo();
-                        return all.size() == n && all.stream().allMatch(ProcessInfo::running);
-                    } catch (java.io.IOException e) {
-                        return false;
-                    }
-                });
+                int running = s.awaitAllRunning(Duration.ofMinutes(2)).size();
+                if (running != n) throw new IllegalStateException(running + " programs, expected " + n);
                 for (List<String> mode : List.of(List.of("-a", "100GB"), List.of("-c", "-a", "100GB"))) {
                     measure(s, n, mode);
                 }

@@ -40,6 +40,14 @@ final class Repo {
         }
     }
 
+    /** How many times the regex matches in the text (log lines, mostly). */
+    static int count(String text, String regex) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(regex).matcher(text);
+        int n = 0;
+        while (m.find()) n++;
+        return n;
+    }
+
     record Result(int status, String out, String err) {}
 
     /** Runs a command to completion (killed after the timeout), stdin from the given bytes. */

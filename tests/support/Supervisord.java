@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import lib.ProcessInfo;
 import lib.Supervisor;
 
 /**
@@ -77,6 +78,18 @@ final class Supervisord implements AutoCloseable {
             throw e;
         }
         return supervisord;
+    }
+
+    /** Waits until every configured process is RUNNING and returns them. */
+    List<ProcessInfo> awaitAllRunning(Duration timeout) throws IOException, InterruptedException {
+        Repo.await("every program RUNNING", timeout, () -> {
+            try {
+                return unix().getAllProcessInfo().stream().allMatch(ProcessInfo::running);
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        return unix().getAllProcessInfo();
     }
 
     Supervisor unix() { return new Supervisor("unix://" + socket, null, null); }
