@@ -32,8 +32,7 @@ class MemmonE2ETest {
 
     @BeforeAll
     static void build() throws Exception {
-        Repo.Result built = Repo.run(List.of(Repo.launcher(), "build", "memmon.java"));
-        assertEquals(0, built.status(), built.err());
+        Repo.build("memmon.java");
     }
 
     @BeforeEach

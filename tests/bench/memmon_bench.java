@@ -26,8 +26,7 @@ class memmon_bench {
 
     public static void main(String... args) throws Exception {
         List<Integer> sizes = args.length == 0 ? List.of(10, 100, 300) : Arrays.stream(args).map(Integer::valueOf).toList();
-        Repo.Result built = Repo.run(List.of(Repo.launcher(), "build", "memmon.java"));
-        if (built.status() != 0) throw new IllegalStateException(built.err());
+        Repo.build("memmon.java");
         System.out.printf("%-5s %-12s %10s %10s %10s%n", "N", "mode", "median ms", "max ms", "RSS MiB");
         for (int n : sizes) {
             try (Supervisord s = Supervisord.start("[program:sleeper]\ncommand=sleep 100000\nnumprocs=" + n

@@ -82,6 +82,12 @@ final class Repo {
         }
     }
 
+    /** Compiles a script with ./jbang build, so that a timed run or supervisord need not wait for javac. */
+    static void build(String script) throws IOException, InterruptedException {
+        Result built = run(List.of(launcher(), "build", script));
+        if (built.status() != 0) throw new AssertionError("./jbang build " + script + " failed:\n" + built.err());
+    }
+
     static Result run(List<String> command) throws IOException, InterruptedException {
         return run(command, new HashMap<>(), new byte[0], Duration.ofMinutes(3));
     }
