@@ -1,7 +1,9 @@
 package lib;
 
 import java.io.PrintStream;
+import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 
 /**
@@ -14,6 +16,11 @@ public final class Log {
     private static volatile PrintStream out = System.err;
 
     private Log() {}
+
+    /** supervisor's childutils.get_asctime, as the mails show times: "2026-11-24 10:00:00,123", local time. */
+    public static String asctime(long epochMillis) {
+        return LocalDateTime.ofInstant(Instant.ofEpochMilli(epochMillis), ZoneId.systemDefault()).format(TIME);
+    }
 
     /** The program name printed on every line, e.g. "memmon". */
     public static void name(String programName) { name = programName; }

@@ -53,7 +53,7 @@ public record Mail(String from, List<String> to, String subject, String body) {
         InternetAddress[] recipients = new InternetAddress[to.size()];
         for (int i = 0; i < recipients.length; i++) recipients[i] = new InternetAddress(to.get(i), true);
         message.setRecipients(Message.RecipientType.TO, recipients);
-        message.setSubject(subject, "UTF-8");
+        if (!subject.isEmpty()) message.setSubject(subject, "UTF-8"); // crashsms sends none by default
         message.setSentDate(new Date());
         message.setText(body, "UTF-8");
         message.saveChanges(); // adds Message-ID and MIME headers

@@ -1,0 +1,79 @@
+package lib;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * The lines a batch plugin collects between two mails, and the clock that
+ * says when the batch interval is over.
+ *
+ * Every TICK advances the clock, by the time since the previous tick when
+ * the ticks carry their time (so TICK_5 and TICK_60 together do not count
+ * twice), else by the tick's own length. The original only counted the tick
+ * named by -e, and a subscription to another tick silently never mailed.
+ *
+ * The list is bounded: past `capacity` lines the oldest are folded into a
+ * count (and the first of them kept), so memory stays bounded during a long
+ * mail outage and the mail still says that they happened.
+ */
+public final class Batch {
+    /** What a mail sends: the lines, and how many older ones were folded before them. */
+    public record Lines(List<String> lines, long folded, String firstFolded) {
+        public boolean isEmpty() { return lines.isEmpty() && folded == 0; }
+
+        /** The plain mail body: a fold notice if any, then one line each. */
+        public String text() {
+            StringBuilder body = new StringBuilder();
+            if (folded > 0) {
+                body.append("(").append(folded).append(" earlier message(s) were folded to keep this mail bounded; the first was:)\n")
+                        .append(firstFolded).append("\n\n");
+            }
+            for (String line : lines) body.append(line).append('\n');
+            return body.toString();
+        }
+    }
+
+    private final double intervalSeconds;
+    private final int capacity;
+    private final Deque<String> lines = new ArrayDeque<>();
+    private long folded;
+    private String firstFolded;
+    private double elapsed;
+    private long lastWhen;
+
+    public Batch(double intervalMinutes, int capacity) {
+        if (!(intervalMinutes > 0)) throw new IllegalArgumentException("the interval must be more than 0 minutes");
+        this.intervalSeconds = intervalMinutes * 60;
+        this.capacity = capacity;
+    }
+
+    public synchronized void add(String line) {
+        if (lines.size() >= capacity) {
+            String oldest = lines.poll();
+            if (folded++ == 0) firstFolded = oldest;
+        }
+        lines.add(line);
+    }
+
+    /** Advances the clock for a TICK event; true when the interval is over. */
+    public synchronized boolean tick(int seconds, long when) {
+        if (when > 0 && lastWhen > 0) elapsed += Math.max(0, when - lastWhen);
+        else elapsed += seconds;
+        if (when > 0) lastWhen = Math.max(lastWhen, when);
+        return elapsed >= intervalSeconds;
+    }
+
+    /** Everything collected so far; the batch starts again, empty, with its clock at zero. */
+    public synchronized Lines take() {
+        Lines taken = new Lines(new ArrayList<>(lines), folded, firstFolded);
+        lines.clear();
+        folded = 0;
+        firstFolded = null;
+        elapsed = 0;
+        return taken;
+    }
+
+    public synchronized int size() { return lines.size(); }
+}

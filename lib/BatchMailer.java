@@ -1,0 +1,65 @@
+package lib;
+
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * The run loop of the batch plugins: report lines join the batch; when a
+ * TICK ends the interval the batch becomes one mail in the outbox. While an
+ * earlier batch mail is still waiting (the server is down), new lines keep
+ * joining the current batch, which goes out once that one has. At exit
+ * (stdin closed, or SIGTERM when supervisord stops) whatever is collected is
+ * sent before the process ends, within Outbox.AT_EXIT.
+ */
+public final class BatchMailer {
+    /** Lines kept per batch before the oldest are folded into a count (10,000 crashes fit). */
+    public static final int CAPACITY = 100_000;
+
+    private final Batch batch;
+    private final Outbox outbox;
+    private final Function<Batch.Lines, Mail> toMail;
+
+    public BatchMailer(Batch batch, Outbox outbox, Function<Batch.Lines, Mail> toMail) {
+        this.batch = batch;
+        this.outbox = outbox;
+        this.toMail = toMail;
+    }
+
+    /**
+     * Serves supervisord: lineFor turns an event into a report line, or null
+     * for events it does not report. Returns the exit status.
+     */
+    public int serve(Function<Event, String> lineFor) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> flush(Outbox.AT_EXIT), "flush-at-exit"));
+        return Listener.serve(event -> handle(event, lineFor));
+    }
+
+    void handle(Event event, Function<Event, String> lineFor) {
+        if (event.isTick()) {
+            tick(event.tickSeconds(), event.when());
+            return;
+        }
+        String line = lineFor.apply(event);
+        if (line != null) add(line);
+    }
+
+    public void add(String line) {
+        Log.info("%s", line);
+        batch.add(line);
+    }
+
+    /** A TICK: when the interval is over and no earlier batch mail is still waiting, the batch goes out. */
+    public void tick(int seconds, long when) {
+        if (batch.tick(seconds, when) && outbox.idle()) send(batch.take());
+    }
+
+    /** Sends what is collected now and waits, at most `limit`, for the outbox to empty. */
+    public boolean flush(Duration limit) {
+        send(batch.take());
+        return outbox.drain(limit);
+    }
+
+    private void send(Batch.Lines lines) {
+        if (!lines.isEmpty()) outbox.submit(toMail.apply(lines));
+    }
+}

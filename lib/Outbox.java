@@ -1,0 +1,162 @@
+package lib;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Mails waiting to go out, sent in order by one background thread. The
+ * listener thread only queues, so a slow or dead mail server never holds an
+ * event unanswered (supervisord's buffer holds 10 events by default).
+ *
+ * A failed send keeps the mail at the head of the queue and is retried after
+ * a delay that doubles from 5 s up to 5 min: no alert is lost while the
+ * server is down. Past `capacity` queued mails the oldest are folded into one
+ * notice that lists their subjects, so even then the fact is kept.
+ */
+public final class Outbox {
+    /** How long a plugin keeps sending at exit: supervisord's stopwaitsecs is 10 s by default, then SIGKILL. */
+    public static final Duration AT_EXIT = Duration.ofSeconds(8);
+    static final int MAX_FOLDED_SUBJECTS = 1000;
+
+    private final Mail.Sender sender;
+    private final String plugin;
+    private final int capacity;
+    private final Duration firstRetry;
+    private final Duration maxRetry;
+    private final Deque<Mail> queue = new ArrayDeque<>();
+    private final List<String> foldedSubjects = new ArrayList<>();
+    private long folded;
+    private Mail foldedTemplate; // From and To of the folded mails, for the notice
+    private boolean sending;
+    private boolean hurry; // shutting down: retry every second instead of backing off
+    private long retryAt = System.nanoTime(); // no send before this (System.nanoTime) after a failure
+    private Thread worker;
+
+    public Outbox(Mail.Sender sender, String plugin) {
+        this(sender, plugin, 1000, Duration.ofSeconds(5), Duration.ofMinutes(5));
+    }
+
+    public Outbox(Mail.Sender sender, String plugin, int capacity, Duration firstRetry, Duration maxRetry) {
+        this.sender = sender;
+        this.plugin = plugin;
+        this.capacity = capacity;
+        this.firstRetry = firstRetry;
+        this.maxRetry = maxRetry;
+    }
+
+    /** Queues a mail and returns at once. */
+    public synchronized void submit(Mail mail) {
+        if (queue.size() >= capacity) fold(queue.poll());
+        queue.add(mail);
+        if (worker == null) { // started on the first mail: a listener that never mails never pays for it
+            worker = new Thread(this::deliverForever, plugin + "-outbox");
+            worker.setDaemon(true);
+            worker.start();
+        }
+        notifyAll();
+    }
+
+    /** Mails queued or being sent. */
+    public synchronized int pending() {
+        return queue.size() + (folded > 0 ? 1 : 0);
+    }
+
+    /** True when nothing waits and nothing is being sent. */
+    public synchronized boolean idle() {
+        return pending() == 0 && !sending;
+    }
+
+    /**
+     * For shutdown: keeps trying (every second) until everything is sent or
+     * the time is up. Returns true when nothing is left.
+     */
+    public synchronized boolean drain(Duration limit) {
+        hurry = true;
+        retryAt = Math.min(retryAt, System.nanoTime() + Duration.ofSeconds(1).toNanos());
+        notifyAll();
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!idle()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                Log.error("giving up at exit: %d mail(s) not sent", pending());
+                return false;
+            }
+            try {
+                wait(Math.max(1, Math.min(left / 1_000_000, 200)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void fold(Mail oldest) {
+        folded++;
+        foldedTemplate = oldest;
+        if (foldedSubjects.size() < MAX_FOLDED_SUBJECTS) foldedSubjects.add(oldest.subject());
+        Log.warn("%d mails waiting: folding the oldest ('%s') into a summary", capacity, oldest.subject());
+    }
+
+    /** The notice that stands for the folded mails. */
+    private Mail foldNotice() {
+        StringBuilder body = new StringBuilder(plugin + " could not send mail for a while and kept at most " + capacity
+                + " mails waiting. " + folded + " older mail(s) were folded into this notice; their subjects:\n\n");
+        for (String subject : foldedSubjects) body.append(subject).append('\n');
+        if (folded > foldedSubjects.size()) body.append("... and ").append(folded - foldedSubjects.size()).append(" more\n");
+        return new Mail(foldedTemplate.from(), foldedTemplate.to(),
+                plugin + ": " + folded + " alert(s) folded while mail could not be sent", body.toString());
+    }
+
+    private void deliverForever() {
+        Duration delay = firstRetry;
+        while (true) {
+            Mail mail;
+            boolean notice;
+            synchronized (this) {
+                try {
+                    while (true) {
+                        long untilRetry = retryAt - System.nanoTime();
+                        if (queue.isEmpty() && folded == 0) wait();
+                        else if (untilRetry > 0) wait(Math.max(1, untilRetry / 1_000_000));
+                        else break;
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+                notice = folded > 0; // the notice first: it stands for the oldest mails
+                mail = notice ? foldNotice() : queue.peek();
+                sending = true;
+            }
+            try {
+                sender.send(mail);
+                Log.info("mailed '%s' to %s", mail.subject(), String.join(", ", mail.to()));
+                delay = firstRetry;
+                synchronized (this) {
+                    if (notice) {
+                        folded = 0;
+                        foldedSubjects.clear();
+                    } else {
+                        queue.remove(mail);
+                    }
+                    sending = false;
+                    notifyAll();
+                }
+            } catch (IOException | RuntimeException e) {
+                synchronized (this) {
+                    sending = false;
+                    Duration wait = hurry ? Duration.ofSeconds(1) : delay;
+                    retryAt = System.nanoTime() + wait.toNanos();
+                    Log.error("could not mail '%s' via %s: %s; %d mail(s) waiting, next try in %d s", mail.subject(),
+                            sender, e.getMessage(), pending(), wait.toSeconds());
+                    notifyAll();
+                }
+                delay = delay.multipliedBy(2).compareTo(maxRetry) > 0 ? maxRetry : delay.multipliedBy(2);
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import lib.Batch;
+import lib.BatchMailer;
+import lib.Mail;
+import lib.Outbox;
+import org.junit.jupiter.api.Test;
+
+/** Delivery that never loses an alert: the outbox's retries, its bound, and the batch mailer on top of it. */
+class OutboxTest {
+    /** A mail server that is down for the first `failures` attempts. */
+    static final class FlakySender implements Mail.Sender {
+        final List<Mail> delivered = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger attempts = new AtomicInteger();
+        volatile int failures;
+        volatile long delayMillis;
+
+        FlakySender(int failures) { this.failures = failures; }
+
+        @Override
+        public void send(Mail mail) throws IOException {
+            attempts.incrementAndGet();
+            try {
+                Thread.sleep(delayMillis);
+            } catch (InterruptedException e) {
+                throw new IOException("interrupted");
+            }
+            if (failures > 0) {
+                failures--;
+                throw new IOException("421 try again later");
+            }
+            delivered.add(mail);
+        }
+
+        List<String> subjects() {
+            synchronized (delivered) {
+                return delivered.stream().map(Mail::subject).toList();
+            }
+        }
+    }
+
+    static Mail mail(String subject) { return new Mail("a@example.com", List.of("b@example.com"), subject, "body"); }
+
+    static Outbox outbox(Mail.Sender sender, int capacity) {
+        return new Outbox(sender, "test", capacity, Duration.ofMillis(50), Duration.ofMillis(200));
+    }
+
+    @Test
+    void failedSendsAreRetriedInOrderUntilTheServerIsBack() throws Exception {
+        FlakySender sender = new FlakySender(4);
+        Outbox outbox = outbox(sender, 100);
+        for (int i = 1; i <= 3; i++) outbox.submit(mail("crash " + i));
+        Repo.await("three mails", Duration.ofSeconds(10), () -> sender.delivered.size() == 3);
+        assertEquals(List.of("crash 1", "crash 2", "crash 3"), sender.subjects());
+        assertEquals(7, sender.attempts.get(), "4 failed tries of the first mail, then one each");
+        assertTrue(outbox.idle());
+    }
+
+    @Test
+    void submitNeverWaitsForASlowServer() {
+        FlakySender sender = new FlakySender(0);
+        sender.delayMillis = 2000;
+        Outbox outbox = outbox(sender, 100);
+        long start = System.nanoTime();
+        for (int i = 0; i < 50; i++) outbox.submit(mail("m" + i));
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ms < 1000, "50 submits took " + ms + " ms while the server takes 2 s a mail");
+        assertEquals(50, outbox.pending());
+    }
+
+    @Test
+    void pastItsCapacityTheOldestAreFoldedIntoOneNotice() throws Exception {
+        FlakySender sender = new FlakySender(Integer.MAX_VALUE);
+        Outbox outbox = outbox(sender, 3);
+        for (int i = 1; i <= 5; i++) outbox.submit(mail("crash " + i));
+        assertEquals(4, outbox.pending(), "3 mails and the notice for the 2 folded ones");
+        sender.failures = 0;
+        Repo.await("the notice and 3 mails", Duration.ofSeconds(10), () -> sender.delivered.size() == 4);
+        List<String> subjects = sender.subjects();
+        assertEquals("test: 2 alert(s) folded while mail could not be sent", subjects.get(0));
+        assertTrue(sender.delivered.get(0).body().contains("crash 1\ncrash 2\n"), sender.delivered.get(0).body());
+        assertEquals(List.of("crash 3", "crash 4", "crash 5"), subjects.subList(1, 4));
+    }
+
+    @Test
+    void drainSendsWhatIsLeftAndGivesUpInTime() {
+        FlakySender sender = new FlakySender(1);
+        Outbox outbox = new Outbox(sender, "test", 100, Duration.ofMinutes(5), Duration.ofMinutes(5));
+        outbox.submit(mail("last words"));
+        // The first try fails and the next would be in 5 minutes; drain retries within a second or so.
+        assertTrue(outbox.drain(Duration.ofSeconds(5)));
+        assertEquals(List.of("last words"), sender.subjects());
+
+        FlakySender dead = new FlakySender(Integer.MAX_VALUE);
+        Outbox stuck = outbox(dead, 100);
+        stuck.submit(mail("never"));
+        long start = System.nanoTime();
+        assertFalse(stuck.drain(Duration.ofMillis(800)));
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ms >= 800 && ms < 3000, "drain gave up after " + ms + " ms");
+    }
+
+    @Test
+    void theBatchClockCountsEveryTickOnce() {
+        Batch minute = new Batch(1.0, 10);
+        assertFalse(minute.tick(5, 0));
+        for (int i = 0; i < 10; i++) assertFalse(minute.tick(5, 0));
+        assertTrue(minute.tick(5, 0), "12 TICK_5 make a minute even with -e TICK_60");
+
+        Batch both = new Batch(1.0, 10); // subscribed to TICK_5 and TICK_60: the same second counts once
+        long when = 1_800_000_000L;
+        assertFalse(both.tick(5, when));
+        for (int i = 1; i <= 10; i++) {
+            assertFalse(both.tick(5, when + 5L * i));
+            if (i == 7) assertFalse(both.tick(60, when + 35), "a TICK_60 at the same second adds nothing");
+        }
+        assertTrue(both.tick(5, when + 55), "the first tick counts its own 5 s, then 55 s of ticks");
+
+        Batch half = new Batch(0.5, 10);
+        assertFalse(half.tick(5, 0));
+        assertTrue(half.tick(60, 0));
+        half.take();
+        assertFalse(half.tick(5, 0), "take() starts the clock again");
+    }
+
+    @Test
+    void aFullBatchFoldsItsOldestLinesIntoACount() {
+        Batch batch = new Batch(1.0, 3);
+        for (int i = 1; i <= 5; i++) batch.add("line " + i);
+        Batch.Lines lines = batch.take();
+        assertEquals(List.of("line 3", "line 4", "line 5"), lines.lines());
+        assertEquals(2, lines.folded());
+        assertEquals("(2 earlier message(s) were folded to keep this mail bounded; the first was:)\nline 1\n\n"
+                + "line 3\nline 4\nline 5\n", lines.text());
+        assertTrue(batch.take().isEmpty());
+    }
+
+    @Test
+    void aBatchThatCannotBeSentKeepsEveryLineAndNewLinesJoinTheNextMail() throws Exception {
+        FlakySender sender = new FlakySender(Integer.MAX_VALUE);
+        BatchMailer mailer = new BatchMailer(new Batch(1.0, 1000), outbox(sender, 100),
+                lines -> new Mail("a@example.com", List.of("b@example.com"), "batch", lines.text()));
+        mailer.add("crash 1");
+        mailer.add("crash 2");
+        mailer.tick(60, 0); // interval over: the first mail goes to the outbox and fails
+        Repo.await("a failed try", Duration.ofSeconds(5), () -> sender.attempts.get() > 0);
+        mailer.add("crash 3");
+        mailer.tick(60, 0); // the first mail is still waiting: crash 3 stays in the batch
+        mailer.add("crash 4");
+        sender.failures = 0;
+        Repo.await("the first mail", Duration.ofSeconds(5), () -> sender.delivered.size() == 1);
+        mailer.tick(60, 0);
+        Repo.await("the second mail", Duration.ofSeconds(5), () -> sender.delivered.size() == 2);
+        assertEquals("crash 1\ncrash 2\n", sender.delivered.get(0).body());
+        assertEquals("crash 3\ncrash 4\n", sender.delivered.get(1).body());
+    }
+
+    @Test
+    void flushSendsAPendingBatchBeforeTheIntervalEnds() {
+        FlakySender sender = new FlakySender(0);
+        BatchMailer mailer = new BatchMailer(new Batch(60.0, 1000), outbox(sender, 100),
+                lines -> new Mail("a@example.com", List.of("b@example.com"), "batch", lines.text()));
+        mailer.add("crash 1");
+        mailer.tick(60, 0);
+        assertTrue(sender.delivered.isEmpty(), "an hour's batch is not due after a minute");
+        assertTrue(mailer.flush(Duration.ofSeconds(5)));
+        assertEquals("crash 1\n", sender.delivered.get(0).body());
+        assertTrue(mailer.flush(Duration.ofSeconds(1)), "nothing left: flush returns at once");
+        assertEquals(1, sender.delivered.size());
+    }
+}
