@@ -41,8 +41,11 @@ public final class MailOptions {
     @Option(names = "--smtp-insecure", description = "Do not verify the server's certificate (not recommended).")
     boolean insecure;
 
-    @Option(names = "--from", paramLabel = "ADDR", description = "From address (default: PLUGIN@HOSTNAME).")
+    @Option(names = "--from", paramLabel = "ADDR", description = "From address (default: PLUGIN@HOSTNAME; for the batch plugins, the same as -f).")
     String from;
+
+    // The batch plugins' legacy -p: accepted for old command lines, with a warning (ps shows argv to everyone).
+    String argvPassword;
 
     /** The sender these options ask for: SMTP when --smtp-host is given, else the sendmail command. */
     public Mail.Sender sender(String sendmailCommand, Map<String, String> env) throws IOException {
@@ -56,7 +59,7 @@ public final class MailOptions {
         if (starttls && implicitTls) throw new IllegalArgumentException("--smtp-starttls and --smtp-tls exclude each other");
         Smtp.Security security = implicitTls ? Smtp.Security.TLS : starttls ? Smtp.Security.STARTTLS : Smtp.Security.PLAIN;
         String[] hostPort = Smtp.hostPort(smtpHost, security == Smtp.Security.TLS ? 465 : 25);
-        String password = password(smtpPasswordFile, env);
+        String password = smtpPasswordFile == null && argvPassword != null ? argvPassword : password(smtpPasswordFile, env);
         if (smtpUser != null && password == null) {
             throw new IllegalArgumentException("--smtp-user needs a password: set " + PASSWORD_ENV + " or --smtp-password-file");
         }

@@ -7,6 +7,10 @@
 //DEPS org.slf4j:slf4j-nop:1.7.36
 //SOURCES ../lib/*.java
 //SOURCES ../memmon.java
+//SOURCES ../crashmail.java
+//SOURCES ../crashmailbatch.java
+//SOURCES ../fatalmailbatch.java
+//SOURCES ../crashsms.java
 //SOURCES support/*.java
 //SOURCES *Test.java
 //JAVA_OPTIONS -Xlog:disable -Xlog:all=warning:stderr

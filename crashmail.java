@@ -1,0 +1,169 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES lib/*.java
+//DESCRIPTION crashmail: mail when a supervisord program exits unexpectedly, with crash loops folded. Drop-in for superlance's crashmail.
+//JAVA_OPTIONS -XX:+UseSerialGC -Xms8m -Xmx32m -XX:TieredStopAtLevel=1 -Xss512k -Xlog:disable -Xlog:all=warning:stderr
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import lib.Cli;
+import lib.Event;
+import lib.Listener;
+import lib.Log;
+import lib.Mail;
+import lib.MailOptions;
+import lib.Outbox;
+import lib.Selection;
+import lib.Sizes;
+import lib.Storm;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * crashmail, subscribed to PROCESS_STATE_EXITED: one mail per unexpected
+ * exit (expected:0) of a selected process, as superlance sends it. A process
+ * in a crash loop gets at most --fold-after mails per --fold-window; its
+ * further crashes come as one summary when the window ends.
+ *
+ *   [eventlistener:crashmail]
+ *   command=jbang crashmail.java -a -m ops@example.com
+ *   events=PROCESS_STATE_EXITED
+ */
+@Command(name = "crashmail", mixinStandardHelpOptions = true, version = Cli.VERSION, sortOptions = false,
+        description = {"Mails when a supervisord program exits unexpectedly (PROCESS_STATE_EXITED with expected:0).",
+                "Without -m the crash is only logged. Mail that cannot be sent is kept and retried.", ""})
+class crashmail implements Callable<Integer> {
+    @Option(names = {"-p", "--program"}, paramLabel = "NAME",
+            description = "Watch this program: a bare name, group:name, or a group's name (repeatable).")
+    List<String> programs = new ArrayList<>();
+
+    @Option(names = {"-a", "--any"}, description = "Watch every process.")
+    boolean any;
+
+    @Option(names = {"-o", "--optionalheader"}, paramLabel = "TEXT", description = "Subject prefix: 'TEXT: NAME crashed at ...'.")
+    String optionalHeader;
+
+    @Option(names = {"-m", "--email"}, paramLabel = "ADDR", description = "Mail each crash here (comma-separated for several).")
+    String email;
+
+    @Option(names = {"-s", "--sendmail_program"}, paramLabel = "CMD", defaultValue = "/usr/sbin/sendmail -t -i",
+            description = "Sendmail command, run without a shell (default: ${DEFAULT-VALUE}).")
+    String sendmail;
+
+    @Option(names = "--fold-after", paramLabel = "N", defaultValue = "5",
+            description = "Mails per process per window before further crashes are folded into one summary "
+                    + "(default: ${DEFAULT-VALUE}; 0: never fold).")
+    int foldAfter;
+
+    @Option(names = "--fold-window", paramLabel = "DURATION", defaultValue = "10m", converter = Sizes.Seconds.class,
+            description = "The window, opened by a process's first crash (default: ${DEFAULT-VALUE}; seconds, or with s, m, h; 0: never fold).")
+    long foldWindow;
+
+    @Mixin
+    MailOptions mailOptions = new MailOptions();
+
+    @Spec
+    CommandSpec spec;
+
+    Selection selection;
+    Storm storm;
+    Outbox outbox; // null without -m
+    String from;
+    List<String> to;
+
+    public static void main(String... args) {
+        System.exit(Cli.execute(new crashmail(), args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        configure(System.getenv());
+        if (email != null) {
+            outbox = new Outbox(mailOptions.sender(sendmail, System.getenv()), "crashmail");
+            from = mailOptions.from("crashmail");
+        }
+        Log.info("watching %s; mail %s; %s", any ? "every process" : String.join(", ", programs),
+                outbox == null ? "off (no -m): crashes are only logged" : "to " + email,
+                storm.enabled() ? "crash loops folded after " + foldAfter + " mails in " + foldWindow + " s" : "no folding");
+        ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread t = new Thread(task, "crashmail-summaries");
+            t.setDaemon(true);
+            return t;
+        });
+        clock.scheduleWithFixedDelay(() -> summaries(storm.due(System.currentTimeMillis())), 1, 1, TimeUnit.SECONDS);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            summaries(storm.all()); // a crash loop still open at exit is reported now
+            if (outbox != null) outbox.drain(Outbox.AT_EXIT);
+        }, "flush-at-exit"));
+        return Listener.serve(this::onEvent);
+    }
+
+    /** Checks the options; neither -p nor -a is a usage error (the original then mailed for every process). */
+    void configure(java.util.Map<String, String> env) {
+        if (programs.isEmpty() && !any) throw Cli.usage(spec, "nothing to watch: use -p NAME (repeatable) or -a");
+        if (foldAfter < 0) throw Cli.usage(spec, "Invalid value for option '--fold-after': " + foldAfter + " is below 0");
+        if (email != null) {
+            to = Arrays.stream(email.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+            try {
+                if (to.isEmpty()) throw new IllegalArgumentException("no address in '" + email + "'");
+                for (String address : to) Mail.address(address);
+            } catch (IllegalArgumentException e) {
+                throw Cli.usage(spec, "Invalid value for option '--email': " + e.getMessage());
+            }
+        }
+        selection = new Selection(programs, any, env);
+        storm = new Storm(foldAfter, foldWindow * 1000);
+    }
+
+    void onEvent(Event event) {
+        if (!event.name().equals("PROCESS_STATE_EXITED") || event.expected()) return;
+        if (!selection.includes(event.groupName(), event.processName())) return;
+        long now = System.currentTimeMillis();
+        summaries(storm.due(now)); // an ended crash loop's summary before this crash's mail
+        String body = body(event);
+        Log.info("%s", body);
+        if (storm.admit(event.namespec(), Log.asctime(now) + " pid " + event.pid() + " from state " + event.fromState(), now)) {
+            mail(subject(event.processName() + " crashed at " + Log.asctime(now)), body + "\n");
+        } else {
+            Log.info("crash loop: the mail for this crash of %s is folded into a summary", event.namespec());
+        }
+    }
+
+    static String body(Event event) {
+        return "Process " + event.processName() + " in group " + event.groupName() + " exited unexpectedly (pid "
+                + event.pid() + ") from state " + event.fromState();
+    }
+
+    /** 'NAME crashed at ...', or with -o P: 'P: NAME crashed at ...' (no stray leading space). */
+    String subject(String what) {
+        return optionalHeader == null ? what : optionalHeader + ": " + what;
+    }
+
+    /** One mail per crash loop whose window ended: how many crashes were held back, when, which pids. */
+    void summaries(List<Storm.Folded> folded) {
+        for (Storm.Folded f : folded) {
+            String name = f.key().substring(f.key().indexOf(':') + 1);
+            String group = f.key().contains(":") ? f.key().substring(0, f.key().indexOf(':')) : name;
+            StringBuilder body = new StringBuilder("Process " + name + " in group " + group + " exited unexpectedly "
+                    + f.count() + " more time(s) in the " + foldWindow + " s after " + Log.asctime(f.windowStart())
+                    + ". After " + foldAfter + " mails in that window, these crashes were folded into this summary:\n\n");
+            for (String entry : f.entries()) body.append(entry).append('\n');
+            if (f.count() > f.entries().size()) body.append("... and ").append(f.count() - f.entries().size()).append(" more\n");
+            Log.info("crash loop of %s: %d crash(es) folded", f.key(), f.count());
+            mail(subject(name + " crashed " + f.count() + " more time(s) (crash loop)"), body.toString());
+        }
+    }
+
+    private void mail(String subject, String body) {
+        if (outbox != null) outbox.submit(new Mail(from, to, subject, body));
+    }
+}

@@ -1,0 +1,57 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES lib/*.java
+//DESCRIPTION crashmailbatch: one mail per interval listing the supervisord programs that exited unexpectedly. Drop-in for superlance's crashmailbatch.
+//JAVA_OPTIONS -XX:+UseSerialGC -Xms8m -Xmx32m -XX:TieredStopAtLevel=1 -Xss512k -Xlog:disable -Xlog:all=warning:stderr
+
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import lib.Batch;
+import lib.BatchOptions;
+import lib.Cli;
+import lib.Event;
+import lib.Log;
+import lib.MailOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * crashmailbatch, subscribed to PROCESS_STATE_EXITED and a TICK: each
+ * unexpected exit becomes a line; one mail per interval carries them all.
+ * A mail that cannot be sent is kept and retried, and sent at exit.
+ *
+ *   [eventlistener:crashmailbatch]
+ *   command=jbang crashmailbatch.java -t ops@example.com -f supervisord@example.com
+ *   events=PROCESS_STATE_EXITED,TICK_60
+ */
+@Command(name = "crashmailbatch", mixinStandardHelpOptions = true, version = Cli.VERSION, sortOptions = false,
+        description = {"Collects unexpected exits (PROCESS_STATE_EXITED, expected:0) and mails them once per interval.", ""})
+class crashmailbatch implements Callable<Integer> {
+    @Mixin
+    BatchOptions options = new BatchOptions();
+
+    @Mixin
+    MailOptions mailOptions = new MailOptions();
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String... args) {
+        System.exit(Cli.execute(new crashmailbatch(), args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        return options.mailer(spec, mailOptions, "crashmailbatch", "Crash alert from supervisord", Batch.Lines::text,
+                System.getenv()).serve(event -> line(event, System.currentTimeMillis()));
+    }
+
+    /** "<asctime> -- Process GROUP:NAME (pid PID) died unexpectedly", or null for any other event. */
+    static String line(Event event, long now) {
+        if (!event.name().equals("PROCESS_STATE_EXITED") || event.expected()) return null;
+        return Log.asctime(now) + " -- Process " + event.groupName() + ":" + event.processName() + " (pid "
+                + event.pid() + ") died unexpectedly";
+    }
+}

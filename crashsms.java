@@ -1,0 +1,82 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES lib/*.java
+//DESCRIPTION crashsms: short batched crash alerts for an email-to-SMS gateway. Drop-in for superlance's crashsms.
+//JAVA_OPTIONS -XX:+UseSerialGC -Xms8m -Xmx32m -XX:TieredStopAtLevel=1 -Xss512k -Xlog:disable -Xlog:all=warning:stderr
+
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import lib.Batch;
+import lib.BatchOptions;
+import lib.Cli;
+import lib.Event;
+import lib.Log;
+import lib.MailOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * crashsms, subscribed to PROCESS_STATE_EXITED and a TICK: like
+ * crashmailbatch, but each line is short and the whole body is cut to fit
+ * one SMS; the crashes that do not fit are counted ("+3 more").
+ *
+ *   [eventlistener:crashsms]
+ *   command=jbang crashsms.java -t 5551234567@sms.example.net -f supervisord@example.com -e TICK_5
+ *   events=PROCESS_STATE_EXITED,TICK_5
+ */
+@Command(name = "crashsms", mixinStandardHelpOptions = true, version = Cli.VERSION, sortOptions = false,
+        description = {"Collects unexpected exits (PROCESS_STATE_EXITED, expected:0) and mails them once per interval "
+                + "to an email-to-SMS gateway (-t 5551234567@sms.example.net).",
+                "The body is kept to " + crashsms.MAX_BODY + " characters, one SMS: lines that do not fit are counted, "
+                        + "not listed. No subject unless -s gives one.", ""})
+class crashsms implements Callable<Integer> {
+    static final int MAX_BODY = 160;
+
+    @Mixin
+    BatchOptions options = new BatchOptions();
+
+    @Mixin
+    MailOptions mailOptions = new MailOptions();
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String... args) {
+        System.exit(Cli.execute(new crashsms(), args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        return options.mailer(spec, mailOptions, "crashsms", "", crashsms::body, System.getenv())
+                .serve(event -> line(event, System.currentTimeMillis()));
+    }
+
+    /** "[GROUP:NAME](PID) exited unexpectedly <asctime>", or null for any other event. */
+    static String line(Event event, long now) {
+        if (!event.name().equals("PROCESS_STATE_EXITED") || event.expected()) return null;
+        return "[" + event.groupName() + ":" + event.processName() + "](" + event.pid() + ") exited unexpectedly "
+                + Log.asctime(now);
+    }
+
+    /** As many lines as fit in MAX_BODY characters, then "+N more" for the rest. */
+    static String body(Batch.Lines batch) {
+        StringBuilder body = new StringBuilder();
+        long left = batch.folded() + batch.lines().size();
+        for (String line : batch.lines()) {
+            String more = left > 1 ? "+" + (left - 1) + " more" : "";
+            if (body.length() + line.length() + 1 + more.length() > MAX_BODY) {
+                if (body.length() == 0) { // one long name: cut it rather than send no name at all
+                    body.append(line, 0, MAX_BODY - more.length() - 1).append('\n');
+                    left--;
+                }
+                break;
+            }
+            body.append(line).append('\n');
+            left--;
+        }
+        if (left > 0) body.append('+').append(left).append(" more");
+        return body.toString();
+    }
+}

@@ -1,0 +1,58 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES lib/*.java
+//DESCRIPTION fatalmailbatch: one mail per interval listing the supervisord programs that could not be started (FATAL). Drop-in for superlance's fatalmailbatch.
+//JAVA_OPTIONS -XX:+UseSerialGC -Xms8m -Xmx32m -XX:TieredStopAtLevel=1 -Xss512k -Xlog:disable -Xlog:all=warning:stderr
+
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import lib.Batch;
+import lib.BatchOptions;
+import lib.Cli;
+import lib.Event;
+import lib.Log;
+import lib.MailOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * fatalmailbatch, subscribed to PROCESS_STATE_FATAL and a TICK: each
+ * process that gave up starting becomes a line; one mail per interval
+ * carries them all.
+ * A mail that cannot be sent is kept and retried, and sent at exit.
+ *
+ *   [eventlistener:fatalmailbatch]
+ *   command=jbang fatalmailbatch.java -t ops@example.com -f supervisord@example.com
+ *   events=PROCESS_STATE_FATAL,TICK_60
+ */
+@Command(name = "fatalmailbatch", mixinStandardHelpOptions = true, version = Cli.VERSION, sortOptions = false,
+        description = {"Collects the programs that failed to start too many times (PROCESS_STATE_FATAL) and mails them once per interval.", ""})
+class fatalmailbatch implements Callable<Integer> {
+    @Mixin
+    BatchOptions options = new BatchOptions();
+
+    @Mixin
+    MailOptions mailOptions = new MailOptions();
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String... args) {
+        System.exit(Cli.execute(new fatalmailbatch(), args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        return options.mailer(spec, mailOptions, "fatalmailbatch", "Fatal start alert from supervisord", Batch.Lines::text,
+                System.getenv()).serve(event -> line(event, System.currentTimeMillis()));
+    }
+
+    /** "<asctime> -- Process GROUP:NAME failed to start too many times", or null for any other event. */
+    static String line(Event event, long now) {
+        if (!event.name().equals("PROCESS_STATE_FATAL")) return null;
+        return Log.asctime(now) + " -- Process " + event.groupName() + ":" + event.processName()
+                + " failed to start too many times";
+    }
+}

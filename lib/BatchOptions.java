@@ -1,0 +1,114 @@
+package lib;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+
+/**
+ * The options crashmailbatch, fatalmailbatch and crashsms share, under
+ * superlance's names (a picocli mixin, used next to MailOptions). Mail goes
+ * over SMTP to localhost unless -H or --smtp-host says where, or
+ * --sendmail_program asks for the sendmail command instead.
+ */
+public final class BatchOptions {
+    @Option(names = {"-i", "--interval"}, paramLabel = "MIN", defaultValue = "1.0",
+            description = "Batch length in minutes (default: ${DEFAULT-VALUE}); one mail per interval at most.")
+    double interval;
+
+    @Option(names = {"-t", "--toEmail"}, paramLabel = "A,B", required = true, description = "Recipients, comma separated.")
+    String toEmail;
+
+    @Option(names = {"-f", "--fromEmail"}, paramLabel = "ADDR", description = "Sender address (required; --from is the same).")
+    String fromEmail;
+
+    @Option(names = {"-s", "--subject"}, paramLabel = "TEXT", description = "Mail subject.")
+    String subject;
+
+    @Option(names = {"-T", "--addText"}, paramLabel = "TEXT", description = "Text added to the mail body after the messages.")
+    String text;
+
+    @Option(names = {"-H", "--smtpHost"}, paramLabel = "HOST[:PORT]",
+            description = "SMTP server (default: localhost); the same as --smtp-host.")
+    String smtpHost;
+
+    @Option(names = {"-e", "--tickEvent"}, paramLabel = "TICK_N", defaultValue = "TICK_60",
+            description = "Kept for old command lines (default: ${DEFAULT-VALUE}). Any TICK event the listener is "
+                    + "subscribed to advances the batch clock by its own length.")
+    String tickEvent;
+
+    @Option(names = {"-u", "--userName"}, paramLabel = "USER", description = "SMTP login; the same as --smtp-user.")
+    String user;
+
+    @Option(names = {"-p", "--password"}, paramLabel = "PASSWORD",
+            description = "SMTP password. Visible to every user in ps: prefer $" + MailOptions.PASSWORD_ENV
+                    + " or --smtp-password-file.")
+    String password;
+
+    @Option(names = "--tls", description = "Require STARTTLS, certificate verified; the same as --smtp-starttls.")
+    boolean tls;
+
+    @Option(names = "--sendmail_program", paramLabel = "CMD",
+            description = "Send through this sendmail command (run without a shell) instead of SMTP.")
+    String sendmail;
+
+    /**
+     * Checks the options and builds the plugin's mailer. Bad values are usage
+     * errors (exit 2) that name the option.
+     */
+    public BatchMailer mailer(CommandSpec spec, MailOptions mail, String plugin, String defaultSubject,
+                              Function<Batch.Lines, String> body, Map<String, String> env) throws IOException {
+        if (!(interval > 0) || Double.isInfinite(interval)) {
+            throw Cli.usage(spec, "Invalid value for option '--interval': " + interval + " is not a number of minutes above 0");
+        }
+        if (!tickEvent.matches("TICK_[0-9]+")) {
+            throw Cli.usage(spec, "Invalid value for option '--tickEvent': '" + tickEvent + "' is not TICK_5, TICK_60 or TICK_3600");
+        }
+        List<String> to = Arrays.stream(toEmail.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (to.isEmpty()) throw Cli.usage(spec, "Invalid value for option '--toEmail': no address in '" + toEmail + "'");
+        String from = fromEmail != null ? fromEmail : mail.from;
+        if (from == null) throw Cli.usage(spec, "Missing required option: '--fromEmail=ADDR'");
+        try {
+            for (String address : to) Mail.address(address);
+            Mail.address(from);
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(spec, e.getMessage());
+        }
+        Mail.Sender sender = sender(spec, mail, env);
+        String subjectLine = subject != null ? subject : defaultSubject;
+        String extra = text == null ? "" : "\n" + text + "\n";
+        Log.info("batching every %s min (%s); mail to %s via %s", interval, tickEvent, String.join(", ", to), sender);
+        return new BatchMailer(new Batch(interval, BatchMailer.CAPACITY), new Outbox(sender, plugin),
+                lines -> new Mail(from, to, subjectLine, body.apply(lines) + extra));
+    }
+
+    /** The legacy names fill in the shared SMTP options; the same setting given twice differently is an error. */
+    private Mail.Sender sender(CommandSpec spec, MailOptions mail, Map<String, String> env) throws IOException {
+        mail.smtpHost = same(spec, "--smtpHost", smtpHost, "--smtp-host", mail.smtpHost);
+        mail.smtpUser = same(spec, "--userName", user, "--smtp-user", mail.smtpUser);
+        mail.starttls |= tls;
+        if (sendmail != null) {
+            if (mail.smtpHost != null) throw Cli.usage(spec, "--sendmail_program and an SMTP host exclude each other");
+            return mail.sender(sendmail, env);
+        }
+        if (mail.smtpHost == null) mail.smtpHost = "localhost";
+        if (password != null) {
+            Log.warn("the SMTP password was given with -p, where any local user can read it with ps; "
+                    + "prefer $%s or --smtp-password-file", MailOptions.PASSWORD_ENV);
+            if (mail.smtpUser == null) Log.warn("-p without -u: no SMTP login is made (as superlance did)");
+            mail.argvPassword = password;
+        }
+        return mail.sender(null, env);
+    }
+
+    private static String same(CommandSpec spec, String legacyName, String legacy, String name, String value) {
+        if (legacy == null) return value;
+        if (value != null && !value.equals(legacy)) {
+            throw Cli.usage(spec, legacyName + " and " + name + " say different things: give one of them");
+        }
+        return legacy;
+    }
+}
