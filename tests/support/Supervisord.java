@@ -82,9 +82,15 @@ final class Supervisord implements AutoCloseable {
 
     /** Waits until every configured process is RUNNING and returns them. */
     List<ProcessInfo> awaitAllRunning(Duration timeout) throws IOException, InterruptedException {
-        Repo.await("every program RUNNING", timeout, () -> {
+        return awaitRunning(timeout, List.of());
+    }
+
+    /** Waits until these namespecs (all processes if none) are RUNNING and returns every process. */
+    List<ProcessInfo> awaitRunning(Duration timeout, List<String> namespecs) throws IOException, InterruptedException {
+        Repo.await(namespecs.isEmpty() ? "every program RUNNING" : String.join(", ", namespecs) + " RUNNING", timeout, () -> {
             try {
-                return unix().getAllProcessInfo().stream().allMatch(ProcessInfo::running);
+                return unix().getAllProcessInfo().stream()
+                        .filter(p -> namespecs.isEmpty() || namespecs.contains(p.namespec())).allMatch(ProcessInfo::running);
             } catch (IOException e) {
                 return false;
             }
