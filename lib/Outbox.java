@@ -82,7 +82,10 @@ public final class Outbox {
         while (!idle()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                Log.error("giving up at exit: %d mail(s) not sent", pending());
+                // The last place the alert can survive is the listener's log, which supervisord keeps.
+                Log.error("giving up at exit: %d mail(s) not sent; their text follows", pending());
+                if (folded > 0) Log.error("unsent: %s\n%s", foldNotice().subject(), foldNotice().body());
+                for (Mail mail : queue) Log.error("unsent: %s\n%s", mail.subject(), mail.body());
                 return false;
             }
             try {
@@ -151,8 +154,8 @@ public final class Outbox {
                     sending = false;
                     Duration wait = hurry ? Duration.ofSeconds(1) : delay;
                     retryAt = System.nanoTime() + wait.toNanos();
-                    Log.error("could not mail '%s' via %s: %s; %d mail(s) waiting, next try in %d s", mail.subject(),
-                            sender, e.getMessage(), pending(), wait.toSeconds());
+                    Log.error("could not mail '%s': %s; %d mail(s) waiting, next try in %d s", mail.subject(),
+                            e.getMessage(), pending(), wait.toSeconds());
                     notifyAll();
                 }
                 delay = delay.multipliedBy(2).compareTo(maxRetry) > 0 ? maxRetry : delay.multipliedBy(2);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import lib.Batch;
 import lib.BatchMailer;
+import lib.Log;
 import lib.Mail;
 import lib.Outbox;
 import org.junit.jupiter.api.Test;
@@ -102,10 +103,18 @@ class OutboxTest {
         FlakySender dead = new FlakySender(Integer.MAX_VALUE);
         Outbox stuck = outbox(dead, 100);
         stuck.submit(mail("never"));
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        Log.to(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
         long start = System.nanoTime();
-        assertFalse(stuck.drain(Duration.ofMillis(800)));
+        try {
+            assertFalse(stuck.drain(Duration.ofMillis(800)));
+        } finally {
+            Log.to(System.err);
+        }
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertTrue(ms >= 800 && ms < 3000, "drain gave up after " + ms + " ms");
+        assertTrue(log.toString(java.nio.charset.StandardCharsets.UTF_8).contains("unsent: never\\nbody"),
+                "the alert survives in the log: " + log);
     }
 
     @Test
