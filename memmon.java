@@ -19,6 +19,7 @@ import lib.Listener;
 import lib.Log;
 import lib.Mail;
 import lib.MailOptions;
+import lib.Outbox;
 import lib.ProcessInfo;
 import lib.ProcessTable;
 import lib.Selection;
@@ -87,7 +88,7 @@ class memmon implements Callable<Integer> {
     final Map<String, Long> groupLimits = new LinkedHashMap<>();
     Selection self;
     Supervisor supervisor;
-    Mail.Sender mailer; // null without -m
+    Outbox outbox; // null without -m
     String from;
 
     public static void main(String... args) {
@@ -98,13 +99,18 @@ class memmon implements Callable<Integer> {
     public Integer call() throws IOException {
         parseLimits(System.getenv());
         supervisor = Supervisor.fromEnvironment(System.getenv());
+        String via = "";
         if (email != null) {
-            mailer = mailOptions.sender(sendmail, System.getenv());
+            Mail.Sender sender = mailOptions.sender(sendmail, System.getenv());
+            via = " via " + sender;
+            outbox = new Outbox(sender, "memmon");
             from = mailOptions.from("memmon");
+            // Reports not yet sent when supervisord stops us go out first (within Outbox.AT_EXIT).
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> outbox.drain(Outbox.AT_EXIT), "flush-at-exit"));
         }
         Log.info("watching %s%s%s; mail %s%s", describeLimits(), cumulative ? " (cumulative)" : "",
                 uptimeLimit == null ? "" : ", mail only under " + uptimeLimit + " s of uptime",
-                mailer == null ? "off" : "to " + email + " via " + mailer, dryRun ? "; DRY RUN: nothing is restarted" : "");
+                outbox == null ? "off" : "to " + email + via, dryRun ? "; DRY RUN: nothing is restarted" : "");
         return Listener.serve(this::onEvent);
     }
 
@@ -215,14 +221,9 @@ class memmon implements Callable<Integer> {
         return "memmon" + (name == null ? "" : " [" + name + "]") + ": " + what;
     }
 
+    /** Queued, not sent here: the outbox sends and retries on its own thread, so the tick is answered now. */
     private void mail(String what, String body) {
-        if (mailer == null) return;
-        try {
-            mailer.send(new Mail(from, recipients(), subject(what), body));
-            Log.info("mailed '%s' to %s", subject(what), email);
-        } catch (IOException | RuntimeException e) {
-            Log.error("could not mail '%s': %s", subject(what), e.getMessage());
-        }
+        if (outbox != null) outbox.submit(new Mail(from, recipients(), subject(what), body));
     }
 
     private List<String> recipients() {

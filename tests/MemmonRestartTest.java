@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import lib.Event;
 import lib.Mail;
+import lib.Outbox;
 import lib.Supervisor;
 import lib.XmlRpc;
 import org.junit.jupiter.api.AfterEach;
@@ -28,7 +29,8 @@ class MemmonRestartTest {
     private HttpServer server;
     private final List<String> calls = new ArrayList<>();
     private final Map<String, Integer> faults = new HashMap<>(); // method -> fault code to answer
-    private final List<Mail> mails = new ArrayList<>();
+    private final List<Mail> mails = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<Outbox> outboxes = new ArrayList<>();
     private long uptime;
 
     @BeforeEach
@@ -63,9 +65,16 @@ class MemmonRestartTest {
         new CommandLine(m).parseArgs(args);
         m.parseLimits(Map.of());
         m.supervisor = new Supervisor("http://127.0.0.1:" + server.getAddress().getPort(), null, null);
-        m.mailer = mails::add;
+        m.outbox = new Outbox(mails::add, "memmon");
+        outboxes.add(m.outbox);
         m.from = "memmon@example.com";
         return m;
+    }
+
+    /** The mails sent so far, once every outbox is empty (they send on their own thread). */
+    private List<Mail> sent() {
+        for (Outbox o : outboxes) assertTrue(o.drain(java.time.Duration.ofSeconds(10)));
+        return mails;
     }
 
     private static Event tick() {
@@ -78,7 +87,7 @@ class MemmonRestartTest {
         memmon("-p", "web=1KB", "-m", "ops@example.com", "-u", "1h").onEvent(tick());
         assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.stopProcess [web:web, true]",
                 "supervisor.startProcess [web:web, false]"), calls);
-        assertEquals(1, mails.size());
+        assertEquals(1, sent().size());
         assertEquals("memmon: process web:web restarted", mails.get(0).subject());
         assertTrue(mails.get(0).body().contains("Uptime before the restart: 100 s"), mails.get(0).body());
 
@@ -86,7 +95,7 @@ class MemmonRestartTest {
         mails.clear();
         memmon("-p", "web=1KB", "-m", "ops@example.com", "-u", "10").onEvent(tick());
         assertEquals(3, calls.size(), "restarted all the same");
-        assertEquals(List.of(), mails, "up 100 s, longer than -u 10: no mail");
+        assertEquals(List.of(), sent(), "up 100 s, longer than -u 10: no mail");
     }
 
     @Test
@@ -95,16 +104,35 @@ class MemmonRestartTest {
         memmon(
                 "-p", "web=1KB", "-m", "ops@example.com", "-n", "prod").onEvent(tick());
         assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.stopProcess [web:web, true]"), calls);
-        assertEquals(1, mails.size());
+        assertEquals(1, sent().size());
         assertEquals("memmon [prod]: failed to stop process web:web", mails.get(0).subject());
         assertTrue(mails.get(0).body().contains("FAILED: refused by the fake"), mails.get(0).body());
+    }
+
+    @Test
+    void aSlowMailServerDoesNotHoldTheTick() throws Exception {
+        memmon m = memmon("-p", "web=1KB", "-m", "ops@example.com");
+        m.outbox = new Outbox(mail -> {
+            try {
+                Thread.sleep(3000);
+            } catch (InterruptedException e) {
+                throw new java.io.IOException(e);
+            }
+            mails.add(mail);
+        }, "memmon");
+        outboxes.add(m.outbox);
+        long start = System.nanoTime();
+        m.onEvent(tick());
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ms < 2000, "the tick took " + ms + " ms with a mail server that takes 3 s");
+        assertEquals(1, sent().size(), "and the mail still went out");
     }
 
     @Test
     void aFailedStartIsMailed() throws Exception {
         faults.put("supervisor.startProcess", Supervisor.SPAWN_ERROR);
         memmon("-a", "1KB", "-m", "ops@example.com").onEvent(tick());
-        assertEquals(1, mails.size());
+        assertEquals(1, sent().size());
         assertEquals("memmon: failed to start process web:web", mails.get(0).subject());
         assertTrue(mails.get(0).body().contains("SPAWN_ERROR"), mails.get(0).body());
     }
@@ -116,7 +144,7 @@ class MemmonRestartTest {
         memmon("-p", "other=1KB").onEvent(tick());
         assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.getAllProcessInfo []",
                 "supervisor.getAllProcessInfo []"), calls);
-        assertEquals(List.of(), mails);
+        assertEquals(List.of(), sent());
         memmon("-a", "1KB").onEvent(new Event(Map.of("eventname", "PROCESS_STATE_RUNNING"), "processname:web"));
         assertEquals(3, calls.size(), "non-TICK events are acknowledged and ignored");
     }
