@@ -12,7 +12,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import lib.Cli;
 import lib.Event;
 import lib.Listener;
@@ -91,6 +93,14 @@ class memmon implements Callable<Integer> {
     Outbox outbox; // null without -m
     String from;
 
+    // getAllProcessInfo costs supervisord ~90 ms for 300 programs, so its answer is kept while
+    // supervisord's children are the same pids (a cheap /proc read), and at most REFRESH_NANOS.
+    static final long REFRESH_NANOS = 60_000_000_000L;
+    List<ProcessInfo> known;
+    Set<Integer> knownPids;
+    int supervisordPid;
+    long knownAt;
+
     public static void main(String... args) {
         System.exit(Cli.execute(new memmon(), args));
     }
@@ -154,7 +164,7 @@ class memmon implements Callable<Integer> {
     void onEvent(Event event) throws IOException {
         if (!event.isTick()) return; // subscribed to something else too: acknowledged, ignored
         long started = System.nanoTime();
-        List<ProcessInfo> processes = supervisor.getAllProcessInfo();
+        List<ProcessInfo> processes = processes();
         // One pass over /proc per tick serves every cumulative sum.
         ProcessTable table = cumulative ? ProcessTable.scan() : null;
         int checked = 0, over = 0, restarted = 0;
@@ -172,6 +182,20 @@ class memmon implements Callable<Integer> {
                 (System.nanoTime() - started) / 1_000_000);
     }
 
+    /** The supervised processes: the last answer while nothing was started or stopped since, else a new one. */
+    List<ProcessInfo> processes() throws IOException {
+        if (known != null && System.nanoTime() - knownAt < REFRESH_NANOS
+                && knownPids.equals(ProcessTable.children(supervisordPid))) {
+            return known;
+        }
+        known = null; // if a call below fails, the next tick asks again
+        supervisordPid = supervisor.getPID();
+        List<ProcessInfo> all = supervisor.getAllProcessInfo();
+        knownPids = all.stream().filter(p -> p.pid() > 0).map(ProcessInfo::pid).collect(Collectors.toSet());
+        knownAt = System.nanoTime();
+        return known = all;
+    }
+
     /** RSS in bytes (with -c, of the whole tree), or -1 when the process is gone. */
     private static long rss(int pid, ProcessTable table) {
         if (table != null) return table.get(pid) == null ? -1 : table.treeRss(pid);
@@ -180,13 +204,15 @@ class memmon implements Callable<Integer> {
     }
 
     /** Stop, then start; each failure is mailed and logged, and the listener carries on. */
-    private boolean restart(ProcessInfo p, long rss, long limit) {
-        String namespec = p.namespec();
+    private boolean restart(ProcessInfo cached, long rss, long limit) throws IOException {
+        String namespec = cached.namespec();
         String measured = rss + " bytes" + (cumulative ? " (with its descendants)" : "") + ", limit " + limit + " bytes";
         if (dryRun) {
             Log.info("would restart %s: RSS %s (dry run)", namespec, measured);
             return false;
         }
+        ProcessInfo p = supervisor.getProcessInfo(namespec); // a fresh uptime, and the pid measured is still the one
+        if (p.pid() != cached.pid()) return false;
         Log.info("restarting %s: RSS %s", namespec, measured);
         try {
             supervisor.stopProcess(namespec, true);

@@ -57,6 +57,25 @@ public final class ProcessTable {
         }
     }
 
+    /**
+     * The direct children of a process, from /proc/PID/task/TID/children
+     * (one small file per thread instead of a scan of every process), or
+     * null when the kernel does not offer it or the process is gone.
+     */
+    public static Set<Integer> children(int pid) {
+        Set<Integer> found = new HashSet<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", String.valueOf(pid), "task"))) {
+            for (Path task : tasks) {
+                for (String child : Files.readString(task.resolve("children")).trim().split(" ")) {
+                    if (!child.isEmpty()) found.add(Integer.valueOf(child));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return found;
+    }
+
     public Entry get(int pid) { return byPid.get(pid); }
 
     /** RSS of the process and all its descendants, in bytes; 0 when the process is gone. */

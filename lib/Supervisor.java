@@ -124,6 +124,12 @@ public final class Supervisor {
         return all;
     }
 
+    /** supervisord's own pid. */
+    public int getPID() throws IOException {
+        if (!(call(timeout, "supervisor.getPID") instanceof Number pid)) throw new IOException("getPID did not return an int");
+        return pid.intValue();
+    }
+
     public ProcessInfo getProcessInfo(String namespec) throws IOException {
         return ProcessInfo.from(call(timeout, "supervisor.getProcessInfo", namespec));
     }

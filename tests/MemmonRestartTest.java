@@ -32,20 +32,26 @@ class MemmonRestartTest {
     private final List<Mail> mails = java.util.Collections.synchronizedList(new ArrayList<>());
     private final List<Outbox> outboxes = new ArrayList<>();
     private long uptime;
+    private int webPid = (int) ProcessHandle.current().pid(); // "web" is this JVM unless a test says otherwise
 
     @BeforeEach
     void start() throws Exception {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/RPC2", exchange -> {
             XmlRpc.Call call = XmlRpc.parseCall(exchange.getRequestBody().readAllBytes());
-            calls.add(call.method() + " " + call.params());
+            if (!call.method().equals("supervisor.getPID")) calls.add(call.method() + " " + call.params());
             String answer;
+            long now = System.currentTimeMillis() / 1000;
+            Map<String, Object> web = Map.of("name", "web", "group", "web", "state", 20, "statename", "RUNNING",
+                    "pid", webPid, "start", (int) (now - uptime), "now", (int) now);
             if (faults.containsKey(call.method())) {
                 answer = XmlRpc.fault(faults.get(call.method()), "refused by the fake");
             } else if (call.method().equals("supervisor.getAllProcessInfo")) {
-                long now = System.currentTimeMillis() / 1000;
-                answer = XmlRpc.response(List.of(Map.of("name", "web", "group", "web", "state", 20, "statename", "RUNNING",
-                        "pid", (int) ProcessHandle.current().pid(), "start", (int) (now - uptime), "now", (int) now)));
+                answer = XmlRpc.response(List.of(web));
+            } else if (call.method().equals("supervisor.getProcessInfo")) {
+                answer = XmlRpc.response(web);
+            } else if (call.method().equals("supervisor.getPID")) {
+                answer = XmlRpc.response((int) ProcessHandle.current().pid()); // this JVM plays supervisord
             } else {
                 answer = XmlRpc.response(true);
             }
@@ -85,8 +91,8 @@ class MemmonRestartTest {
     void uptimeLimitDecidesWhetherARestartIsMailed() throws Exception {
         uptime = 100;
         memmon("-p", "web=1KB", "-m", "ops@example.com", "-u", "1h").onEvent(tick());
-        assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.stopProcess [web:web, true]",
-                "supervisor.startProcess [web:web, false]"), calls);
+        assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.getProcessInfo [web:web]",
+                "supervisor.stopProcess [web:web, true]", "supervisor.startProcess [web:web, false]"), calls);
         assertEquals(1, sent().size());
         assertEquals("memmon: process web:web restarted", mails.get(0).subject());
         assertTrue(mails.get(0).body().contains("Uptime before the restart: 100 s"), mails.get(0).body());
@@ -94,7 +100,7 @@ class MemmonRestartTest {
         calls.clear();
         mails.clear();
         memmon("-p", "web=1KB", "-m", "ops@example.com", "-u", "10").onEvent(tick());
-        assertEquals(3, calls.size(), "restarted all the same");
+        assertEquals(4, calls.size(), "restarted all the same");
         assertEquals(List.of(), sent(), "up 100 s, longer than -u 10: no mail");
     }
 
@@ -103,7 +109,8 @@ class MemmonRestartTest {
         faults.put("supervisor.stopProcess", Supervisor.FAILED);
         memmon(
                 "-p", "web=1KB", "-m", "ops@example.com", "-n", "prod").onEvent(tick());
-        assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.stopProcess [web:web, true]"), calls);
+        assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.getProcessInfo [web:web]",
+                "supervisor.stopProcess [web:web, true]"), calls);
         assertEquals(1, sent().size());
         assertEquals("memmon [prod]: failed to stop process web:web", mails.get(0).subject());
         assertTrue(mails.get(0).body().contains("FAILED: refused by the fake"), mails.get(0).body());
@@ -126,6 +133,24 @@ class MemmonRestartTest {
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertTrue(ms < 2000, "the tick took " + ms + " ms with a mail server that takes 3 s");
         assertEquals(1, sent().size(), "and the mail still went out");
+    }
+
+    @Test
+    void theProcessListIsAskedForAgainOnlyWhenSupervisordsChildrenChange() throws Exception {
+        Process web = new ProcessBuilder("sleep", "60").start(); // a child of this JVM, which plays supervisord
+        Process other = null;
+        try {
+            webPid = (int) web.pid();
+            memmon m = memmon("-p", "web=100GB");
+            for (int i = 0; i < 3; i++) m.onEvent(tick());
+            assertEquals(List.of("supervisor.getAllProcessInfo []"), calls, "asked once while the children stay the same");
+            other = new ProcessBuilder("sleep", "60").start(); // supervisord started something
+            m.onEvent(tick());
+            assertEquals(2, calls.size(), "asked again: " + calls);
+        } finally {
+            web.destroyForcibly().waitFor();
+            if (other != null) other.destroyForcibly().waitFor();
+        }
     }
 
     @Test
