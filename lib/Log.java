@@ -28,6 +28,16 @@ public final class Log {
     /** Tests point the log somewhere they can read. */
     public static void to(PrintStream stream) { out = stream; }
 
+    /** The exception and its causes on one line: "Could not connect...: Connection refused". */
+    public static String describe(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (text.indexOf(message) < 0) text.append(text.length() == 0 ? "" : ": ").append(message);
+        }
+        return text.toString().replaceAll("\\s+", " ").trim();
+    }
+
     public static void info(String format, Object... args) { line("INFO", format, args); }
     public static void warn(String format, Object... args) { line("WARN", format, args); }
     public static void error(String format, Object... args) { line("ERROR", format, args); }

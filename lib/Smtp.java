@@ -5,18 +5,10 @@ import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Properties;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Mail over SMTP with Angus Mail: plain, STARTTLS (required, not merely
@@ -41,7 +33,7 @@ public final class Smtp implements Mail.Sender {
 
     public Smtp(Settings settings) {
         this.settings = settings;
-        this.sockets = settings.caFile() == null || settings.insecure() ? null : trusting(settings.caFile());
+        this.sockets = settings.caFile() == null || settings.insecure() ? null : Tls.trusting(settings.caFile()).getSocketFactory();
     }
 
     /** "host", "host:port", "[v6]:port"; defaultPort when none is given. */
@@ -83,7 +75,7 @@ public final class Smtp implements Mail.Sender {
                 transport.sendMessage(message, message.getAllRecipients());
             }
         } catch (MessagingException e) {
-            throw new IOException(settings + " failed: " + describe(e));
+            throw new IOException(settings + " failed: " + Log.describe(e));
         }
     }
 
@@ -110,36 +102,6 @@ public final class Smtp implements Mail.Sender {
             if (sockets != null) p.put("mail.smtp.ssl.socketFactory", sockets);
         }
         return p;
-    }
-
-    /** An SSL socket factory that trusts exactly the CA certificates in a PEM file. */
-    private static SSLSocketFactory trusting(Path pem) {
-        try (InputStream in = Files.newInputStream(pem)) {
-            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-            store.load(null, null);
-            int i = 0;
-            for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                store.setCertificateEntry("ca" + i++, cert);
-            }
-            if (i == 0) throw new IllegalArgumentException("no certificate in " + pem);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(store);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
-            return context.getSocketFactory();
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot read CA certificates from " + pem + ": " + e.getMessage());
-        }
-    }
-
-    /** The exception and its causes on one line: "Could not connect...: Connection refused". */
-    static String describe(Throwable e) {
-        StringBuilder text = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-            if (text.indexOf(message) < 0) text.append(text.length() == 0 ? "" : ": ").append(message);
-        }
-        return text.toString().replaceAll("\\s+", " ").trim();
     }
 
     @Override
