@@ -1,19 +1,13 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import lib.Event;
 import lib.Mail;
 import lib.Outbox;
 import lib.Supervisor;
-import lib.XmlRpc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,9 +20,8 @@ import picocli.CommandLine;
  * is this JVM, whose RSS is surely over 1 KB.
  */
 class MemmonRestartTest {
-    private HttpServer server;
-    private final List<String> calls = new ArrayList<>();
-    private final Map<String, Integer> faults = new HashMap<>(); // method -> fault code to answer
+    private FakeSupervisor rpc;
+    private List<String> calls;
     private final List<Mail> mails = java.util.Collections.synchronizedList(new ArrayList<>());
     private final List<Outbox> outboxes = new ArrayList<>();
     private long uptime;
@@ -36,41 +29,19 @@ class MemmonRestartTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/RPC2", exchange -> {
-            XmlRpc.Call call = XmlRpc.parseCall(exchange.getRequestBody().readAllBytes());
-            if (!call.method().equals("supervisor.getPID")) calls.add(call.method() + " " + call.params());
-            String answer;
-            long now = System.currentTimeMillis() / 1000;
-            Map<String, Object> web = Map.of("name", "web", "group", "web", "state", 20, "statename", "RUNNING",
-                    "pid", webPid, "start", (int) (now - uptime), "now", (int) now);
-            if (faults.containsKey(call.method())) {
-                answer = XmlRpc.fault(faults.get(call.method()), "refused by the fake");
-            } else if (call.method().equals("supervisor.getAllProcessInfo")) {
-                answer = XmlRpc.response(List.of(web));
-            } else if (call.method().equals("supervisor.getProcessInfo")) {
-                answer = XmlRpc.response(web);
-            } else if (call.method().equals("supervisor.getPID")) {
-                answer = XmlRpc.response((int) ProcessHandle.current().pid()); // this JVM plays supervisord
-            } else {
-                answer = XmlRpc.response(true);
-            }
-            byte[] body = answer.getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        server.start();
+        rpc = new FakeSupervisor();
+        calls = rpc.calls;
     }
 
     @AfterEach
-    void stop() { server.stop(0); }
+    void stop() { rpc.close(); }
 
     private memmon memmon(String... args) {
         memmon m = new memmon();
         new CommandLine(m).parseArgs(args);
         m.parseLimits(Map.of());
-        m.supervisor = new Supervisor("http://127.0.0.1:" + server.getAddress().getPort(), null, null);
+        rpc.processes = List.of(FakeSupervisor.process("web", "web", 20, webPid, uptime));
+        m.supervisor = rpc.client();
         m.outbox = new Outbox(mails::add, "memmon");
         outboxes.add(m.outbox);
         m.from = "memmon@example.com";
@@ -106,7 +77,7 @@ class MemmonRestartTest {
 
     @Test
     void aFailedStopIsMailedAndNothingIsStartedBlindly() throws Exception {
-        faults.put("supervisor.stopProcess", Supervisor.FAILED);
+        rpc.faults.put("supervisor.stopProcess", Supervisor.FAILED);
         memmon(
                 "-p", "web=1KB", "-m", "ops@example.com", "-n", "prod").onEvent(tick());
         assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.getProcessInfo [web:web]",
@@ -155,7 +126,7 @@ class MemmonRestartTest {
 
     @Test
     void aFailedStartIsMailed() throws Exception {
-        faults.put("supervisor.startProcess", Supervisor.SPAWN_ERROR);
+        rpc.faults.put("supervisor.startProcess", Supervisor.SPAWN_ERROR);
         memmon("-a", "1KB", "-m", "ops@example.com").onEvent(tick());
         assertEquals(1, sent().size());
         assertEquals("memmon: failed to start process web:web", mails.get(0).subject());

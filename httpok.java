@@ -1,0 +1,348 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES lib/*.java
+//DESCRIPTION httpok: restart supervisord programs when an HTTP(S) health check fails. Drop-in for superlance's httpok.
+//JAVA_OPTIONS -XX:+UseSerialGC -Xms8m -Xmx32m -XX:TieredStopAtLevel=1 -Xss512k -Xlog:disable -Xlog:all=warning:stderr
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import lib.Argv;
+import lib.Cli;
+import lib.Event;
+import lib.Listener;
+import lib.Log;
+import lib.Mail;
+import lib.MailOptions;
+import lib.Outbox;
+import lib.ProcessInfo;
+import lib.Selection;
+import lib.Supervisor;
+import lib.Tls;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * httpok, subscribed to TICK_5, TICK_60 or TICK_3600: on each tick, GET the
+ * URL; when the request fails, times out, answers a status not expected, or
+ * (with -b) a body without the text, restart the selected processes that
+ * are RUNNING (a core dump of each first, with -d) and mail what happened.
+ *
+ *   [eventlistener:httpok]
+ *   command=jbang httpok.java -p web -m ops@example.com http://127.0.0.1:8080/health
+ *   events=TICK_60
+ */
+@Command(name = "httpok", mixinStandardHelpOptions = true, version = Cli.VERSION, sortOptions = false,
+        description = {"Restarts supervisord programs when a GET of URL fails, on each TICK event.",
+                "A refused connection is retried every second until the timeout is spent (a restarting service is not "
+                        + "hung yet). HTTPS certificates and host names are verified. Without -p or -a, failures are "
+                        + "reported and nothing is restarted. The listener never restarts itself; other event listeners "
+                        + "count as ordinary processes for -a.", ""})
+class httpok implements Callable<Integer> {
+    static final int MAX_BODY = 1 << 20; // what -b searches; a health page is small
+
+    @Option(names = {"-p", "--program"}, paramLabel = "NAME",
+            description = "Restart this program: a bare name, group:name, or a group's name (repeatable).")
+    List<String> programs = new ArrayList<>();
+
+    @Option(names = {"-a", "--any"}, description = "Restart every RUNNING process.")
+    boolean any;
+
+    @Option(names = {"-t", "--timeout"}, paramLabel = "SEC", defaultValue = "10",
+            description = "Seconds for the whole check, connecting included (default: ${DEFAULT-VALUE}).")
+    int timeout;
+
+    @Option(names = {"-c", "--code"}, paramLabel = "N", description = "Expected status (repeatable; default: 200).")
+    List<Integer> codes = new ArrayList<>();
+
+    @Option(names = {"-b", "--body"}, paramLabel = "TEXT", description = "Text the body must contain.")
+    String body;
+
+    @Option(names = {"-m", "--email"}, paramLabel = "ADDR", description = "Mail a report of each failed check here (comma-separated for several).")
+    String email;
+
+    @Option(names = {"-s", "--sendmail_program"}, paramLabel = "CMD", defaultValue = "/usr/sbin/sendmail -t -i",
+            description = "Sendmail command, run without a shell (default: ${DEFAULT-VALUE}).")
+    String sendmail;
+
+    @Option(names = {"-g", "--gcore"}, paramLabel = "CMD", defaultValue = "/usr/bin/gcore -o",
+            description = "Core dump command; it gets the core file name and the pid (default: ${DEFAULT-VALUE}).")
+    String gcore;
+
+    @Option(names = {"-d", "--coredir"}, paramLabel = "DIR", description = "Dump a core of each hung process here before restarting it.")
+    Path coredir;
+
+    @Option(names = {"-e", "--eager"}, description = "Check even when no selected process is RUNNING (the default).")
+    boolean eager;
+
+    @Option(names = {"-E", "--not-eager"}, description = "Check only while a selected process is RUNNING.")
+    boolean notEager;
+
+    @Option(names = {"-w", "--delay"}, paramLabel = "SEC",
+            description = "Do not restart a process that has been RUNNING for less than this many seconds.")
+    Integer delay;
+
+    @Option(names = {"-n", "--name"}, paramLabel = "NAME", description = "Name shown in the mail subject: httpok [NAME]: ...")
+    String name;
+
+    @Option(names = "--ca", paramLabel = "PEM", description = "Trust the CA certificates in this PEM file for HTTPS instead of the JDK's.")
+    Path caFile;
+
+    @Option(names = "--insecure", description = "Do not verify the HTTPS certificate or host name (not recommended).")
+    boolean insecure;
+
+    @Option(names = "--dry-run", description = "Log what would be restarted; restart nothing, dump nothing, mail nothing.")
+    boolean dryRun;
+
+    @Parameters(arity = "1", paramLabel = "URL", description = "The http:// or https:// URL to check.")
+    String url;
+
+    @Mixin
+    MailOptions mailOptions = new MailOptions();
+
+    @Spec
+    CommandSpec spec;
+
+    URI uri;
+    Selection selection;
+    HttpClient client;
+    Supervisor supervisor;
+    Outbox outbox; // null without -m
+    String from;
+
+    public static void main(String... args) {
+        System.exit(Cli.execute(new httpok(), args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        configure(System.getenv());
+        supervisor = Supervisor.fromEnvironment(System.getenv());
+        if (email != null) {
+            outbox = new Outbox(mailOptions.sender(sendmail, System.getenv()), "httpok");
+            from = mailOptions.from("httpok");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> outbox.drain(Outbox.AT_EXIT), "flush-at-exit"));
+        }
+        if (insecure) Log.warn("--insecure: the HTTPS certificate and host name of %s are NOT verified", uri);
+        Log.info("checking %s (timeout %d s, status %s%s); on failure %s; mail %s%s", uri, timeout, codes,
+                body == null ? "" : ", body containing '" + body + "'",
+                any ? "restart every process" : programs.isEmpty() ? "restart nothing (no -p or -a)" : "restart " + programs,
+                outbox == null ? "off" : "to " + email, dryRun ? "; DRY RUN: nothing is restarted" : "");
+        return Listener.serve(this::onEvent);
+    }
+
+    /** Checks the options and builds the HTTP client; a bad URL or value is a usage error (exit 2). */
+    void configure(Map<String, String> env) {
+        try {
+            uri = new URI(url);
+        } catch (Exception e) {
+            throw Cli.usage(spec, "'" + url + "' is not a URL: " + e.getMessage());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            throw Cli.usage(spec, "'" + url + "' is not an http:// or https:// URL with a host");
+        }
+        if (timeout < 1) throw Cli.usage(spec, "Invalid value for option '--timeout': " + timeout + " is not a number of seconds above 0");
+        if (eager && notEager) throw Cli.usage(spec, "--eager and --not-eager exclude each other");
+        if (insecure && caFile != null) throw Cli.usage(spec, "--insecure and --ca exclude each other");
+        if (codes.isEmpty()) codes.add(200);
+        if (email != null) {
+            try {
+                for (String address : recipients()) Mail.address(address);
+            } catch (IllegalArgumentException e) {
+                throw Cli.usage(spec, "Invalid value for option '--email': " + e.getMessage());
+            }
+        }
+        if (coredir != null) Argv.split(gcore); // a bad quote in -g fails now, not when a process hangs
+        selection = new Selection(programs, any, env);
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(timeout));
+        if (insecure) {
+            // Read once, when the HTTP client classes load: this is the JDK's only switch for host names.
+            System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
+            builder.sslContext(Tls.trustingAnything());
+        } else if (caFile != null) {
+            builder.sslContext(Tls.trusting(caFile));
+        }
+        client = builder.build();
+    }
+
+    void onEvent(Event event) throws IOException {
+        if (!event.isTick()) return; // acknowledged, ignored
+        if (notEager && !anySelectedRunning()) {
+            Log.info("%s: no selected process is RUNNING: not checking (--not-eager)", event.name());
+            return;
+        }
+        long started = System.nanoTime();
+        Check check = check();
+        Log.info("%s: %s in %d ms", event.name(), check.line(), (System.nanoTime() - started) / 1_000_000);
+        if (check.problem() != null) act(check);
+    }
+
+    private boolean anySelectedRunning() throws IOException {
+        return supervisor.getAllProcessInfo().stream().anyMatch(p -> p.running() && selection.includes(p));
+    }
+
+    /** The outcome of one check: problem is null when healthy, else "bad status" or "bad body". */
+    record Check(String problem, String line) {}
+
+    /** One GET, bounded by the timeout as a whole; a refused connection is retried every second within it. */
+    Check check() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
+        HttpRequest request = HttpRequest.newBuilder(uri).header("User-Agent", "httpok").GET()
+                .timeout(Duration.ofSeconds(timeout)).build();
+        while (true) {
+            ByteArrayOutputStream text = new ByteArrayOutputStream();
+            // The future completes once the whole body is in, so one bounded get() covers connect, headers and body;
+            // only the first MAX_BODY bytes are kept.
+            CompletableFuture<HttpResponse<Void>> pending = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArrayConsumer(
+                    chunk -> chunk.ifPresent(bytes -> text.write(bytes, 0, Math.max(0, Math.min(bytes.length, MAX_BODY - text.size()))))));
+            try {
+                HttpResponse<Void> response = pending.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                String line = "status contacting " + uri + ": " + response.statusCode();
+                if (!codes.contains(response.statusCode())) return new Check("bad status returned", line);
+                if (body != null && !text.toString(StandardCharsets.UTF_8).contains(body)) {
+                    return new Check("bad body returned", line + ", body without '" + body + "'");
+                }
+                return new Check(null, line);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof ConnectException && deadline - System.nanoTime() > TimeUnit.SECONDS.toNanos(1)) {
+                    sleep(1000); // refused: the service may be restarting; try again within the timeout
+                    continue;
+                }
+                String why = cause instanceof HttpTimeoutException ? "timed out after " + timeout + " s" : Log.describe(cause);
+                return new Check("bad status returned", "error contacting " + uri + ": " + why);
+            } catch (TimeoutException e) {
+                pending.cancel(true);
+                return new Check("bad status returned", "error contacting " + uri + ": timed out after " + timeout + " s");
+            } catch (InterruptedException e) {
+                pending.cancel(true);
+                Thread.currentThread().interrupt();
+                return new Check("bad status returned", "error contacting " + uri + ": interrupted");
+            }
+        }
+    }
+
+    /** Restarts what is selected, reports each step, mails the report. */
+    void act(Check check) {
+        List<String> report = new ArrayList<>(List.of(check.line()));
+        List<ProcessInfo> processes;
+        try {
+            processes = supervisor.getAllProcessInfo();
+        } catch (IOException e) {
+            say(report, "Exception retrieving process info " + e.getMessage() + ", not acting");
+            mail(check, report);
+            return;
+        }
+        List<String> missing = new ArrayList<>(programs);
+        for (ProcessInfo p : processes) {
+            if (!selection.includes(p)) continue;
+            missing.removeIf(spec -> Selection.matches(spec, p.group(), p.name()));
+            restart(p, report);
+        }
+        if (!missing.isEmpty()) say(report, "Programs not restarted because they did not exist: " + missing);
+        mail(check, report);
+    }
+
+    private void restart(ProcessInfo p, List<String> report) {
+        String namespec = p.namespec();
+        if (!p.running()) {
+            say(report, namespec + " not in RUNNING state, NOT restarting");
+            return;
+        }
+        if (delay != null && p.uptime() < delay) {
+            say(report, namespec + " is in RUNNING state " + p.uptime() + " seconds (<" + delay + "), delay restarting");
+            return;
+        }
+        if (dryRun) {
+            say(report, namespec + " is in RUNNING state, would restart (dry run)");
+            return;
+        }
+        if (coredir != null) say(report, "gcore output for " + namespec + ":\n\n" + gcore(namespec, p.pid()));
+        say(report, namespec + " is in RUNNING state, restarting");
+        try {
+            supervisor.stopProcess(namespec, true);
+        } catch (IOException e) {
+            // Starting it blindly could leave two copies, or hide why it would not stop.
+            say(report, "Failed to stop process " + namespec + ": " + e.getMessage() + "; not starting it");
+            return;
+        }
+        try {
+            supervisor.startProcess(namespec, false); // no wait for startsecs: the next tick sees the result
+            say(report, namespec + " restarted");
+        } catch (IOException e) {
+            say(report, "Failed to start process " + namespec + ": " + e.getMessage());
+        }
+    }
+
+    /** Runs the core dump command (no shell): gcore -o COREDIR/NAMESPEC PID. Its output goes in the report. */
+    String gcore(String namespec, int pid) {
+        List<String> argv = new ArrayList<>(Argv.split(gcore));
+        argv.add(coredir.resolve(namespec).toString());
+        argv.add(String.valueOf(pid));
+        try {
+            Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            // gcore of a large process takes a while, but a hung dump must not hang the listener.
+            byte[] output;
+            if (!process.waitFor(Math.max(60, timeout), TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return argv.get(0) + " did not finish within " + Math.max(60, timeout) + " s";
+            }
+            output = process.getInputStream().readNBytes(16 * 1024);
+            return new String(output, StandardCharsets.UTF_8).strip() + (process.exitValue() == 0 ? "" : "\n(exit status " + process.exitValue() + ")");
+        } catch (IOException e) {
+            return "cannot run " + argv + ": " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    private static void say(List<String> report, String line) {
+        Log.info("%s", line);
+        report.add(line);
+    }
+
+    /** Subject "httpok: URL: bad status returned", or with -n X "httpok [X]: ...". */
+    String subject(Check check) {
+        return "httpok" + (name == null ? "" : " [" + name + "]") + ": " + uri + ": " + check.problem();
+    }
+
+    private void mail(Check check, List<String> report) {
+        if (outbox != null && !dryRun) outbox.submit(new Mail(from, recipients(), subject(check), String.join("\n", report) + "\n"));
+    }
+
+    private List<String> recipients() {
+        return Arrays.stream(email.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
