@@ -39,6 +39,10 @@ class AlertsTest {
         return new Event(Map.of("eventname", "PROCESS_STATE_EXITED", "len", String.valueOf(payload.length())), payload);
     }
 
+    static Event tick() {
+        return new Event(Map.of("eventname", "TICK_5", "serial", "1"), "when:1700000000");
+    }
+
     static Event fatal(String group, String name) {
         String payload = "processname:" + name + " groupname:" + group + " from_state:BACKOFF";
         return new Event(Map.of("eventname", "PROCESS_STATE_FATAL", "len", String.valueOf(payload.length())), payload);

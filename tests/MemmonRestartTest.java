@@ -54,14 +54,10 @@ class MemmonRestartTest {
         return mails;
     }
 
-    private static Event tick() {
-        return new Event(Map.of("eventname", "TICK_5", "serial", "1"), "when:1700000000");
-    }
-
     @Test
     void uptimeLimitDecidesWhetherARestartIsMailed() throws Exception {
         uptime = 100;
-        memmon("-p", "web=1KB", "-m", "ops@example.com", "-u", "1h").onEvent(tick());
+        memmon("-p", "web=1KB", "-m", "ops@example.com", "-u", "1h").onEvent(AlertsTest.tick());
         assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.getProcessInfo [web:web]",
                 "supervisor.stopProcess [web:web, true]", "supervisor.startProcess [web:web, false]"), calls);
         assertEquals(1, sent().size());
@@ -70,7 +66,7 @@ class MemmonRestartTest {
 
         calls.clear();
         mails.clear();
-        memmon("-p", "web=1KB", "-m", "ops@example.com", "-u", "10").onEvent(tick());
+        memmon("-p", "web=1KB", "-m", "ops@example.com", "-u", "10").onEvent(AlertsTest.tick());
         assertEquals(4, calls.size(), "restarted all the same");
         assertEquals(List.of(), sent(), "up 100 s, longer than -u 10: no mail");
     }
@@ -79,7 +75,7 @@ class MemmonRestartTest {
     void aFailedStopIsMailedAndNothingIsStartedBlindly() throws Exception {
         rpc.faults.put("supervisor.stopProcess", Supervisor.FAILED);
         memmon(
-                "-p", "web=1KB", "-m", "ops@example.com", "-n", "prod").onEvent(tick());
+                "-p", "web=1KB", "-m", "ops@example.com", "-n", "prod").onEvent(AlertsTest.tick());
         assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.getProcessInfo [web:web]",
                 "supervisor.stopProcess [web:web, true]"), calls);
         assertEquals(1, sent().size());
@@ -100,7 +96,7 @@ class MemmonRestartTest {
         }, "memmon");
         outboxes.add(m.outbox);
         long start = System.nanoTime();
-        m.onEvent(tick());
+        m.onEvent(AlertsTest.tick());
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertTrue(ms < 2000, "the tick took " + ms + " ms with a mail server that takes 3 s");
         assertEquals(1, sent().size(), "and the mail still went out");
@@ -113,10 +109,10 @@ class MemmonRestartTest {
         try {
             webPid = (int) web.pid();
             memmon m = memmon("-p", "web=100GB");
-            for (int i = 0; i < 3; i++) m.onEvent(tick());
+            for (int i = 0; i < 3; i++) m.onEvent(AlertsTest.tick());
             assertEquals(List.of("supervisor.getAllProcessInfo []"), calls, "asked once while the children stay the same");
             other = new ProcessBuilder("sleep", "60").start(); // supervisord started something
-            m.onEvent(tick());
+            m.onEvent(AlertsTest.tick());
             assertEquals(2, calls.size(), "asked again: " + calls);
         } finally {
             web.destroyForcibly().waitFor();
@@ -127,7 +123,7 @@ class MemmonRestartTest {
     @Test
     void aFailedStartIsMailed() throws Exception {
         rpc.faults.put("supervisor.startProcess", Supervisor.SPAWN_ERROR);
-        memmon("-a", "1KB", "-m", "ops@example.com").onEvent(tick());
+        memmon("-a", "1KB", "-m", "ops@example.com").onEvent(AlertsTest.tick());
         assertEquals(1, sent().size());
         assertEquals("memmon: failed to start process web:web", mails.get(0).subject());
         assertTrue(mails.get(0).body().contains("SPAWN_ERROR"), mails.get(0).body());
@@ -135,9 +131,9 @@ class MemmonRestartTest {
 
     @Test
     void underTheLimitOrDryRunNothingHappens() throws Exception {
-        memmon("-p", "web=100GB", "-m", "ops@example.com").onEvent(tick());
-        memmon("--dry-run", "-p", "web=1KB", "-m", "ops@example.com").onEvent(tick());
-        memmon("-p", "other=1KB").onEvent(tick());
+        memmon("-p", "web=100GB", "-m", "ops@example.com").onEvent(AlertsTest.tick());
+        memmon("--dry-run", "-p", "web=1KB", "-m", "ops@example.com").onEvent(AlertsTest.tick());
+        memmon("-p", "other=1KB").onEvent(AlertsTest.tick());
         assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.getAllProcessInfo []",
                 "supervisor.getAllProcessInfo []"), calls);
         assertEquals(List.of(), sent());

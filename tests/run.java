@@ -11,6 +11,7 @@
 //SOURCES ../crashmailbatch.java
 //SOURCES ../fatalmailbatch.java
 //SOURCES ../crashsms.java
+//SOURCES ../httpok.java
 //SOURCES support/*.java
 //SOURCES *Test.java
 //JAVA_OPTIONS -Xlog:disable -Xlog:all=warning:stderr

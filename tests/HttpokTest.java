@@ -1,0 +1,249 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import lib.Mail;
+import lib.Outbox;
+import lib.Supervisor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** httpok's decisions without supervisord: options, what counts as a failed check, and what a failure does. */
+class HttpokTest {
+    private HttpServer web;
+    private volatile int status = 200;
+    private volatile String page = "all good";
+    private final CountDownLatch never = new CountDownLatch(1);
+    private volatile boolean hang;
+    private final List<String> userAgents = Collections.synchronizedList(new ArrayList<>());
+    private FakeSupervisor rpc;
+    private final List<Mail> mails = Collections.synchronizedList(new ArrayList<>());
+
+    @BeforeEach
+    void start() throws Exception {
+        web = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        web.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        web.createContext("/", exchange -> {
+            userAgents.add(exchange.getRequestHeaders().getFirst("User-Agent"));
+            if (hang) {
+                try {
+                    never.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            byte[] body = page.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        web.start();
+        rpc = new FakeSupervisor();
+    }
+
+    @AfterEach
+    void stop() {
+        never.countDown();
+        web.stop(0);
+        rpc.close();
+    }
+
+    private String url() { return "http://127.0.0.1:" + web.getAddress().getPort() + "/health"; }
+
+    private httpok httpok(String... args) {
+        httpok h = new httpok();
+        new CommandLine(h).parseArgs(args);
+        h.configure(Map.of("SUPERVISOR_GROUP_NAME", "httpok", "SUPERVISOR_PROCESS_NAME", "httpok"));
+        h.supervisor = rpc.client();
+        if (h.email != null) { // as call() does
+            h.outbox = new Outbox(mails::add, "httpok");
+            h.from = "httpok@example.com";
+        }
+        return h;
+    }
+
+    private List<Mail> sent(httpok h) {
+        assertTrue(h.outbox.drain(Duration.ofSeconds(10)));
+        return mails;
+    }
+
+    @Test
+    void badCommandLinesAreUsageErrors() {
+        assertEquals(2, AlertsTest.exitStatus(new httpok()), "no URL");
+        assertEquals(2, AlertsTest.exitStatus(new httpok(), "http://a/", "http://b/"), "two URLs");
+        assertEquals(2, AlertsTest.exitStatus(new httpok(), "ftp://a/"));
+        assertEquals(2, AlertsTest.exitStatus(new httpok(), "localhost:8080"));
+        assertEquals(2, AlertsTest.exitStatus(new httpok(), "-t", "0", "http://a/"));
+        assertEquals(2, AlertsTest.exitStatus(new httpok(), "-c", "ok", "http://a/"));
+        assertEquals(2, AlertsTest.exitStatus(new httpok(), "-e", "-E", "http://a/"));
+        assertEquals(2, AlertsTest.exitStatus(new httpok(), "--insecure", "--ca", "/etc/hostname", "http://a/"));
+        assertEquals(2, AlertsTest.exitStatus(new httpok(), "-m", "not an address", "http://a/"));
+        assertEquals(0, AlertsTest.exitStatus(new httpok(), "--version"));
+    }
+
+    @Test
+    void everySuperlanceOptionParses() {
+        httpok h = httpok("-p", "web", "-p", "grp:api", "-a", "-t", "3", "-c", "200", "-c", "204", "-b", "ok",
+                "-m", "ops@example.com", "-s", "/usr/sbin/sendmail -t -i", "-g", "/usr/bin/gcore -o", "-d", "/tmp",
+                "-e", "-n", "prod", "-w", "30", url());
+        assertEquals(List.of("web", "grp:api"), h.programs);
+        assertEquals(List.of(200, 204), h.codes);
+        assertEquals(3, h.timeout);
+        assertEquals(30, h.delay);
+        assertEquals(List.of(200), httpok(url()).codes, "200 by default");
+    }
+
+    @Test
+    void statusAndBodyDecideTheCheck() {
+        httpok plain = httpok(url());
+        assertNull(plain.check().problem());
+        assertEquals("status contacting " + url() + ": 200", plain.check().line());
+        assertEquals("httpok", userAgents.get(0));
+
+        status = 500;
+        assertEquals("bad status returned", plain.check().problem());
+        status = 204;
+        page = "";
+        assertEquals("bad status returned", plain.check().problem());
+        assertNull(httpok("-c", "200", "-c", "204", url()).check().problem(), "-c 200 -c 204 accepts 204");
+
+        status = 200;
+        page = "<html>healthy</html>";
+        assertNull(httpok("-b", "healthy", url()).check().problem());
+        httpok.Check sick = httpok("-b", "ready", url()).check();
+        assertEquals("bad body returned", sick.problem());
+        assertEquals("httpok [prod]: " + url() + ": bad body returned", httpok("-n", "prod", url()).subject(sick));
+        assertEquals("httpok: " + url() + ": bad body returned", httpok(url()).subject(sick));
+    }
+
+    @Test
+    void aHungServerFailsWhenTheTimeoutIsSpent() {
+        hang = true;
+        long start = System.nanoTime();
+        httpok.Check check = httpok("-t", "1", url()).check();
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals("bad status returned", check.problem());
+        assertEquals("error contacting " + url() + ": timed out after 1 s", check.line());
+        assertTrue(ms >= 900 && ms < 3000, "took " + ms + " ms");
+    }
+
+    @Test
+    void aRefusedConnectionIsRetriedUntilTheServiceIsBack() throws Exception {
+        int port = web.getAddress().getPort();
+        web.stop(0);
+        Thread restart = new Thread(() -> {
+            try {
+                Thread.sleep(1500);
+                web = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+                web.createContext("/", exchange -> {
+                    exchange.sendResponseHeaders(200, -1);
+                    exchange.close();
+                });
+                web.start();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        restart.start();
+        assertNull(httpok("-t", "6", url()).check().problem(), "refused for 1.5 s, then up: healthy");
+        restart.join();
+        web.stop(0);
+        long start = System.nanoTime();
+        httpok.Check down = httpok("-t", "2", url()).check();
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(down.line().contains("Connection refused") || down.line().contains("ConnectException"), down.line());
+        assertTrue(ms >= 900 && ms < 3500, "retried within the 2 s timeout, took " + ms + " ms");
+    }
+
+    @Test
+    void aFailureRestartsTheRunningSelectionAndMailsEachStep() throws Exception {
+        rpc.processes = List.of(FakeSupervisor.process("web", "web", 20, 101, 50),
+                FakeSupervisor.process("grp", "api", 20, 102, 50),
+                FakeSupervisor.process("grp", "batch", 0, 0, 0),
+                FakeSupervisor.process("httpok", "httpok", 20, 104, 50));
+        status = 503;
+        httpok h = httpok("-p", "web", "-p", "grp:batch", "-p", "gone", "-m", "ops@example.com", url());
+        h.onEvent(AlertsTest.tick());
+        assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.stopProcess [web:web, true]",
+                "supervisor.startProcess [web:web, false]"), rpc.calls);
+        Mail mail = sent(h).get(0);
+        assertEquals("httpok: " + url() + ": bad status returned", mail.subject());
+        assertEquals("status contacting " + url() + ": 503\n"
+                + "web:web is in RUNNING state, restarting\n"
+                + "web:web restarted\n"
+                + "grp:batch not in RUNNING state, NOT restarting\n"
+                + "Programs not restarted because they did not exist: [gone]\n", mail.body());
+
+        rpc.calls.clear();
+        httpok any = httpok("-a", url());
+        any.onEvent(AlertsTest.tick());
+        assertTrue(rpc.calls.contains("supervisor.stopProcess [grp:api, true]"), rpc.calls.toString());
+        assertTrue(rpc.calls.stream().noneMatch(c -> c.contains("httpok:httpok")), "-a never restarts itself: " + rpc.calls);
+    }
+
+    @Test
+    void aFailedStopIsReportedAndTheProcessIsNotStartedBlindly() throws Exception {
+        rpc.processes = List.of(FakeSupervisor.process("web", "web", 20, 101, 50));
+        rpc.faults.put("supervisor.stopProcess", Supervisor.FAILED);
+        status = 500;
+        httpok h = httpok("-p", "web", "-m", "ops@example.com", url());
+        h.onEvent(AlertsTest.tick());
+        assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.stopProcess [web:web, true]"), rpc.calls);
+        assertTrue(sent(h).get(0).body().contains("Failed to stop process web:web: FAILED: refused by the fake; not starting it"),
+                mails.get(0).body());
+    }
+
+    @Test
+    void delayDryRunAndNotEagerHoldBack() throws Exception {
+        rpc.processes = List.of(FakeSupervisor.process("web", "web", 20, 101, 5));
+        status = 500;
+        httpok delayed = httpok("-p", "web", "-w", "30", url());
+        delayed.onEvent(AlertsTest.tick());
+        httpok dry = httpok("-p", "web", "--dry-run", "-m", "ops@example.com", url());
+        dry.onEvent(AlertsTest.tick());
+        assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.getAllProcessInfo []"), rpc.calls,
+                "up 5 s under -w 30, and a dry run: nothing stopped");
+        assertEquals(List.of(), sent(dry), "a dry run mails nothing");
+
+        rpc.calls.clear();
+        userAgents.clear();
+        rpc.processes = List.of(FakeSupervisor.process("web", "web", 0, 0, 0));
+        httpok lazy = httpok("-E", "-p", "web", url());
+        lazy.onEvent(AlertsTest.tick());
+        assertEquals(List.of(), userAgents, "--not-eager: web is not RUNNING, so no check");
+        httpok eager = httpok("-p", "web", url());
+        eager.onEvent(AlertsTest.tick());
+        assertEquals(1, userAgents.size(), "eager by default: checked anyway");
+        assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.getAllProcessInfo []"), rpc.calls,
+                "the eager check found web not RUNNING: nothing stopped");
+    }
+
+    @Test
+    void gcoreRunsWithoutAShellAndItsOutputIsReported() throws Exception {
+        Path dir = Files.createTempDirectory("gcore");
+        try {
+            Path fake = dir.resolve("fake gcore");
+            Files.writeString(fake, "#!/bin/sh\necho \"dumping $3 to $2\"\n");
+            Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
+            httpok h = httpok("-p", "web", "-d", dir.toString(), "-g", "'" + fake + "' -o", url());
+            assertEquals("dumping 4242 to " + dir.resolve("grp:web"), h.gcore("grp:web", 4242));
+        } finally {
+            Repo.deleteTree(dir);
+        }
+    }
+}
