@@ -6,7 +6,6 @@
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
@@ -111,15 +110,7 @@ class crashmail implements Callable<Integer> {
     void configure(java.util.Map<String, String> env) {
         if (programs.isEmpty() && !any) throw Cli.usage(spec, "nothing to watch: use -p NAME (repeatable) or -a");
         if (foldAfter < 0) throw Cli.usage(spec, "Invalid value for option '--fold-after': " + foldAfter + " is below 0");
-        if (email != null) {
-            to = Arrays.stream(email.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-            try {
-                if (to.isEmpty()) throw new IllegalArgumentException("no address in '" + email + "'");
-                for (String address : to) Mail.address(address);
-            } catch (IllegalArgumentException e) {
-                throw Cli.usage(spec, "Invalid value for option '--email': " + e.getMessage());
-            }
-        }
+        if (email != null) to = Cli.checked(spec, "--email", () -> Mail.addresses(email));
         selection = new Selection(programs, any, env);
         storm = new Storm(foldAfter, foldWindow * 1000);
     }

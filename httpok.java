@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -130,6 +129,7 @@ class httpok implements Callable<Integer> {
     Supervisor supervisor;
     Outbox outbox; // null without -m
     String from;
+    List<String> to; // -m, split and checked
 
     public static void main(String... args) {
         System.exit(Cli.execute(new httpok(), args));
@@ -167,13 +167,7 @@ class httpok implements Callable<Integer> {
         if (eager && notEager) throw Cli.usage(spec, "--eager and --not-eager exclude each other");
         if (insecure && caFile != null) throw Cli.usage(spec, "--insecure and --ca exclude each other");
         if (codes.isEmpty()) codes.add(200);
-        if (email != null) {
-            try {
-                for (String address : recipients()) Mail.address(address);
-            } catch (IllegalArgumentException e) {
-                throw Cli.usage(spec, "Invalid value for option '--email': " + e.getMessage());
-            }
-        }
+        if (email != null) to = Cli.checked(spec, "--email", () -> Mail.addresses(email));
         if (coredir != null) Argv.split(gcore); // a bad quote in -g fails now, not when a process hangs
         selection = new Selection(programs, any, env);
         HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -331,11 +325,7 @@ class httpok implements Callable<Integer> {
     }
 
     private void mail(Check check, List<String> report) {
-        if (outbox != null && !dryRun) outbox.submit(new Mail(from, recipients(), subject(check), String.join("\n", report) + "\n"));
-    }
-
-    private List<String> recipients() {
-        return Arrays.stream(email.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (outbox != null && !dryRun) outbox.submit(new Mail(from, to, subject(check), String.join("\n", report) + "\n"));
     }
 
     private static void sleep(long millis) {

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,6 +91,7 @@ class memmon implements Callable<Integer> {
     Supervisor supervisor;
     Outbox outbox; // null without -m
     String from;
+    List<String> to; // -m, split and checked
 
     // getAllProcessInfo costs supervisord ~90 ms for 300 programs, so its answer is kept while
     // supervisord's children are the same pids (a cheap /proc read), and at most REFRESH_NANOS.
@@ -131,13 +131,7 @@ class memmon implements Callable<Integer> {
         if (programLimits.isEmpty() && groupLimits.isEmpty() && any == null) {
             throw Cli.usage(spec, "no limit given: use -p NAME=SIZE, -g NAME=SIZE or -a SIZE");
         }
-        if (email != null) {
-            try {
-                for (String address : recipients()) Mail.address(address);
-            } catch (IllegalArgumentException e) {
-                throw Cli.usage(spec, "Invalid value for option '--email': " + e.getMessage());
-            }
-        }
+        if (email != null) to = Cli.checked(spec, "--email", () -> Mail.addresses(email));
         self = new Selection(List.of(), true, env);
     }
 
@@ -249,11 +243,7 @@ class memmon implements Callable<Integer> {
 
     /** Queued, not sent here: the outbox sends and retries on its own thread, so the tick is answered now. */
     private void mail(String what, String body) {
-        if (outbox != null) outbox.submit(new Mail(from, recipients(), subject(what), body));
-    }
-
-    private List<String> recipients() {
-        return Arrays.stream(email.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (outbox != null) outbox.submit(new Mail(from, to, subject(what), body));
     }
 
     private String describeLimits() {

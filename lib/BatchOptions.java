@@ -1,7 +1,6 @@
 package lib;
 
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -67,16 +66,10 @@ public final class BatchOptions {
         if (!tickEvent.matches("TICK_[0-9]+")) {
             throw Cli.usage(spec, "Invalid value for option '--tickEvent': '" + tickEvent + "' is not TICK_5, TICK_60 or TICK_3600");
         }
-        List<String> to = Arrays.stream(toEmail.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-        if (to.isEmpty()) throw Cli.usage(spec, "Invalid value for option '--toEmail': no address in '" + toEmail + "'");
+        List<String> to = Cli.checked(spec, "--toEmail", () -> Mail.addresses(toEmail));
         String from = fromEmail != null ? fromEmail : mail.from;
         if (from == null) throw Cli.usage(spec, "Missing required option: '--fromEmail=ADDR'");
-        try {
-            for (String address : to) Mail.address(address);
-            Mail.address(from);
-        } catch (IllegalArgumentException e) {
-            throw Cli.usage(spec, e.getMessage());
-        }
+        Cli.checked(spec, "--fromEmail", () -> Mail.address(from));
         Mail.Sender sender = sender(spec, mail, env);
         String subjectLine = subject != null ? subject : defaultSubject;
         String extra = text == null ? "" : "\n" + text + "\n";

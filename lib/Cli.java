@@ -40,6 +40,15 @@ public final class Cli {
         return 2;
     }
 
+    /** An option's value checked after parsing: an IllegalArgumentException becomes a usage error naming the option. */
+    public static <T> T checked(CommandLine.Model.CommandSpec spec, String option, java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw usage(spec, "Invalid value for option '" + option + "': " + e.getMessage());
+        }
+    }
+
     /** A usage error found after parsing: exit status 2 with this message. */
     public static CommandLine.ParameterException usage(CommandLine.Model.CommandSpec spec, String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);

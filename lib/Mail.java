@@ -47,6 +47,14 @@ public record Mail(String from, List<String> to, String subject, String body) {
         }
     }
 
+    /** "a@x, b@y" to its addresses, each checked; none at all is an error too. */
+    public static List<String> addresses(String list) {
+        List<String> all = java.util.Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (all.isEmpty()) throw new IllegalArgumentException("no address in '" + list + "'");
+        for (String address : all) address(address);
+        return all;
+    }
+
     MimeMessage toMime(Session session) throws MessagingException {
         MimeMessage message = new MimeMessage(session);
         message.setFrom(new InternetAddress(from, true));
