@@ -53,9 +53,15 @@ final class Repo {
     /** Runs a command to completion (killed after the timeout), stdin from the given bytes. */
     static Result run(List<String> command, Map<String, String> extraEnv, byte[] stdin, Duration timeout)
             throws IOException, InterruptedException {
+        return run(ROOT, command, extraEnv, stdin, timeout);
+    }
+
+    /** The same, from another working directory. */
+    static Result run(Path workingDir, List<String> command, Map<String, String> extraEnv, byte[] stdin, Duration timeout)
+            throws IOException, InterruptedException {
         Path out = Files.createTempFile("out", ".txt"), err = Files.createTempFile("err", ".txt");
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile())
+            ProcessBuilder builder = new ProcessBuilder(command).directory(workingDir.toFile())
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
             Map<String, String> env = builder.environment();
             for (Map.Entry<String, String> e : extraEnv.entrySet()) {
