@@ -1,0 +1,40 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import lib.Argv;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every plugin command line README.md shows (the supervisord.conf snippets
+ * and the migration table) is run as supervisord would run it, with stdin
+ * closed at once: it must be accepted, answer READY and exit 0. The demo's
+ * config is checked by DemoTest.
+ */
+class ReadmeTest {
+    @Test
+    void everyCommandLineInTheReadmeIsAccepted() throws Exception {
+        String readme = Files.readString(Repo.ROOT.resolve("README.md"), StandardCharsets.UTF_8);
+        Matcher m = Pattern.compile("command=(/opt/superlance-jbang/jbang [^`\n]+)").matcher(readme);
+        List<String> commands = new ArrayList<>();
+        while (m.find()) {
+            if (!m.group(1).contains("@demo.local")) commands.add(m.group(1)); // the demo's own: DemoTest
+        }
+        assertTrue(commands.size() >= 12, "snippets found: " + commands);
+        Map<String, String> env = Map.of("SUPERVISOR_SERVER_URL", "unix:///nonexistent/supervisor.sock",
+                "SMTP_PASSWORD", "secret", "SUPERVISOR_PROCESS_NAME", "x", "SUPERVISOR_GROUP_NAME", "x");
+        for (String command : commands) {
+            List<String> argv = Argv.split(command.replace("/opt/superlance-jbang", Repo.ROOT.toString()));
+            Repo.Result r = Repo.run(argv, env, new byte[0], Duration.ofMinutes(3));
+            assertEquals(0, r.status(), command + "\n" + r.err());
+            assertEquals("READY\n", r.out(), command + "\n" + r.err());
+        }
+    }
+}
