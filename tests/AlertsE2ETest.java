@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -71,22 +70,7 @@ class AlertsE2ETest {
                 + "\nevents=" + events + "\npriority=100\nstderr_logfile=%(dir)s/" + name + ".err\nstopasgroup=true\nkillasgroup=true\n\n";
     }
 
-    /** The mails addressed to this address, in the order they came; one per Message-ID (GreenMail keeps a copy per recipient). */
-    private static List<MimeMessage> to(GreenMail server, String address) {
-        List<MimeMessage> mails = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        try {
-            for (MimeMessage m : server.getReceivedMessages()) {
-                if (Arrays.stream(m.getRecipients(Message.RecipientType.TO)).anyMatch(a -> a.toString().equals(address))
-                        && seen.add(m.getMessageID())) mails.add(m);
-            }
-        } catch (MessagingException e) {
-            throw new AssertionError(e);
-        }
-        return mails;
-    }
-
-    private static int count(GreenMail server, String address) { return to(server, address).size(); }
+    private static int count(GreenMail server, String address) { return Mails.to(server, address).size(); }
 
     private static String body(MimeMessage m) {
         try {
@@ -138,8 +122,8 @@ class AlertsE2ETest {
 
             // -p with --fold-after 3: three crash mails for crasher, then one summary when its 15 s window ends.
             Repo.await("cm_p's crash-loop summary", Duration.ofSeconds(60),
-                    () -> to(mail, "p@example.com").stream().anyMatch(m -> subject(m).contains("more time(s) (crash loop)")));
-            List<MimeMessage> pMails = to(mail, "p@example.com");
+                    () -> Mails.to(mail, "p@example.com").stream().anyMatch(m -> subject(m).contains("more time(s) (crash loop)")));
+            List<MimeMessage> pMails = Mails.to(mail, "p@example.com");
             List<String> subjects = pMails.stream().map(AlertsE2ETest::subject).toList();
             int summaryAt = subjects.indexOf(subjects.stream().filter(t -> t.contains("crash loop")).findFirst().orElseThrow());
             assertEquals(3, subjects.subList(0, summaryAt).stream().filter(t -> t.startsWith("P: crasher crashed at ")).count(),
@@ -153,7 +137,7 @@ class AlertsE2ETest {
             assertEquals("crashmail@example.com", first.getFrom()[0].toString());
 
             // -a: every program; the default fold (5 in 10 minutes) holds back the rest of crasher's loop.
-            List<String> aSubjects = to(mail, "a@example.com").stream().map(AlertsE2ETest::subject).toList();
+            List<String> aSubjects = Mails.to(mail, "a@example.com").stream().map(AlertsE2ETest::subject).toList();
             for (String name : List.of("crasher", "worker_0", "worker_1")) {
                 assertTrue(aSubjects.stream().anyMatch(t -> t.startsWith("A: " + name + " crashed at ")), name + ": " + aSubjects);
             }
@@ -165,7 +149,7 @@ class AlertsE2ETest {
             assertTrue(log.contains("mail off (no -m)") && log.contains("Process crasher in group crasher exited unexpectedly (pid "), log);
         }
         // Stopping supervisord ends cm_a's open window: its summary is sent on the way out.
-        assertTrue(to(mail, "a@example.com").stream().anyMatch(m -> subject(m).matches("A: crasher crashed \\d+ more time\\(s\\) \\(crash loop\\)")),
+        assertTrue(Mails.to(mail, "a@example.com").stream().anyMatch(m -> subject(m).matches("A: crasher crashed \\d+ more time\\(s\\) \\(crash loop\\)")),
                 "cm_a's summary at exit");
         for (MimeMessage m : mail.getReceivedMessages()) {
             String address = m.getRecipients(Message.RecipientType.TO)[0].toString();
@@ -216,20 +200,20 @@ class AlertsE2ETest {
 
             // Several crashes in one interval: one mail lists them all.
             Repo.await("a crashmailbatch mail with several crashes", Duration.ofSeconds(60),
-                    () -> to(mail, "batch@example.com").stream().anyMatch(m -> Repo.count(body(m), PLAIN_CRASH) >= 2));
-            MimeMessage batch = to(mail, "batch@example.com").get(0);
+                    () -> Mails.to(mail, "batch@example.com").stream().anyMatch(m -> Repo.count(body(m), PLAIN_CRASH) >= 2));
+            MimeMessage batch = Mails.to(mail, "batch@example.com").get(0);
             assertEquals("Crash alert from supervisord", batch.getSubject());
             assertEquals("batch@example.com, copy@example.com", batch.getHeader("To", ","));
             for (String header : List.of("From", "Date", "Message-ID")) assertTrue(batch.getHeader(header) != null, header);
 
             Repo.await("the fatal start alert", Duration.ofSeconds(60), () -> count(mail, "fatal@example.com") > 0);
-            MimeMessage fatal = to(mail, "fatal@example.com").get(0);
+            MimeMessage fatal = Mails.to(mail, "fatal@example.com").get(0);
             assertEquals("Fatal start alert from supervisord", fatal.getSubject());
             assertTrue(body(fatal).matches("(?s)\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3} -- Process broken:broken failed to start too many times\n?"),
                     body(fatal));
 
             Repo.await("an SMS", Duration.ofSeconds(60), () -> count(mail, "5551234567@sms.example.com") > 0);
-            MimeMessage sms = to(mail, "5551234567@sms.example.com").get(0);
+            MimeMessage sms = Mails.to(mail, "5551234567@sms.example.com").get(0);
             assertNull(sms.getSubject(), "crashsms sends no subject by default");
             assertTrue(body(sms).length() <= 160, body(sms));
             assertTrue(body(sms).matches("(?s)\\[crasher:crasher\\]\\(\\d+\\) exited unexpectedly \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3}\n.*"),
@@ -237,7 +221,7 @@ class AlertsE2ETest {
 
             // SMTP AUTH (-u/-p) over STARTTLS (--tls) with the certificate verified against the test CA.
             Repo.await("the authenticated batch", Duration.ofSeconds(60), () -> count(auth, "auth@example.com") > 0);
-            assertEquals("Auth batch", to(auth, "auth@example.com").get(0).getSubject());
+            assertEquals("Auth batch", Mails.to(auth, "auth@example.com").get(0).getSubject());
             assertTrue(!s.read("auth.err").contains("s3cret"), "the password is never logged");
 
             // The "down" listener's server is not there yet: its batch waits and is retried.
@@ -248,10 +232,10 @@ class AlertsE2ETest {
         }
         // supervisord has stopped every listener: what each had collected was sent on the way out.
         assertEquals(1, count(mail, "atexit@example.com"), "the pending batch mailed at exit");
-        assertEveryCrashOnce(to(mail, "atexit@example.com"), "atexit");
-        assertEveryCrashOnce(to(mail, "batch@example.com"), "crashmailbatch");
-        assertEveryCrashOnce(to(late, "down@example.com"), "through the outage");
-        assertEveryCrashOnce(to(auth, "auth@example.com"), "authenticated");
+        assertEveryCrashOnce(Mails.to(mail, "atexit@example.com"), "atexit");
+        assertEveryCrashOnce(Mails.to(mail, "batch@example.com"), "crashmailbatch");
+        assertEveryCrashOnce(Mails.to(late, "down@example.com"), "through the outage");
+        assertEveryCrashOnce(Mails.to(auth, "auth@example.com"), "authenticated");
     }
 
     @Test
@@ -260,16 +244,14 @@ class AlertsE2ETest {
         GreenMail mail = smtp(port);
         StringBuilder events = new StringBuilder();
         for (int pid = 1; pid <= 3; pid++) {
-            String payload = "processname:web groupname:web from_state:RUNNING expected:0 pid:" + pid;
-            events.append("ver:3.0 server:supervisor serial:").append(pid).append(" pool:sms poolserial:").append(pid)
-                    .append(" eventname:PROCESS_STATE_EXITED len:").append(payload.length()).append('\n').append(payload);
+            events.append(Frames.frame("PROCESS_STATE_EXITED", pid, "processname:web groupname:web from_state:RUNNING expected:0 pid:" + pid));
         }
         Repo.Result r = Repo.run(List.of(Repo.launcher(), "crashsms.java", "-t", "sms@example.com", "-f", "s@example.com",
                         "-H", "127.0.0.1:" + port), Map.of(), events.toString().getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(60));
         assertEquals(0, r.status(), r.err());
         assertEquals("READY\nRESULT 2\nOKREADY\nRESULT 2\nOKREADY\nRESULT 2\nOKREADY\n", r.out());
         assertEquals(1, count(mail, "sms@example.com"), r.err());
-        String body = body(to(mail, "sms@example.com").get(0));
+        String body = body(Mails.to(mail, "sms@example.com").get(0));
         // Three lines do not fit in 160 characters: two are listed and the third is counted.
         assertTrue(body.matches("\\[web:web\\]\\(1\\) exited unexpectedly [^\n]+\n\\[web:web\\]\\(2\\) exited unexpectedly [^\n]+\n\\+1 more"), body);
     }

@@ -113,19 +113,8 @@ class HttpokE2ETest {
 
     /** The first mail to this address, once it has come. */
     private MimeMessage mailTo(String address) throws InterruptedException {
-        Repo.await("a mail to " + address, Duration.ofSeconds(30), () -> first(address) != null);
-        return first(address);
-    }
-
-    private MimeMessage first(String address) {
-        for (MimeMessage m : mail.getReceivedMessages()) {
-            try {
-                if (m.getRecipients(jakarta.mail.Message.RecipientType.TO)[0].toString().equals(address)) return m;
-            } catch (jakarta.mail.MessagingException e) {
-                throw new AssertionError(e);
-            }
-        }
-        return null;
+        Repo.await("a mail to " + address, Duration.ofSeconds(30), () -> !Mails.to(mail, address).isEmpty());
+        return Mails.to(mail, address).get(0);
     }
 
     @Test

@@ -26,13 +26,6 @@ class ListenerTest {
     @AfterEach
     void restoreLog() { Log.to(System.err); }
 
-    /** One event as supervisord frames it: len counts code points of the payload. */
-    static String frame(String eventName, int serial, String payload) {
-        int len = payload.codePointCount(0, payload.length());
-        return "ver:3.0 server:supervisor serial:" + serial + " pool:listener poolserial:" + serial
-                + " eventname:" + eventName + " len:" + len + "\n" + payload;
-    }
-
     private int run(byte[] input, Listener.Handler handler) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int status = new Listener(new ByteArrayInputStream(input), out).run(handler);
@@ -44,7 +37,7 @@ class ListenerTest {
 
     @Test
     void answersEachEventAndExitsCleanlyOnEof() {
-        String input = frame("TICK_5", 1, "when:1700000000") + frame("TICK_60", 2, "when:1700000060");
+        String input = Frames.frame("TICK_5", 1, "when:1700000000") + Frames.frame("TICK_60", 2, "when:1700000060");
         assertEquals(0, run(input));
         assertEquals("READY\nRESULT 2\nOKREADY\nRESULT 2\nOKREADY\n", stdout);
         assertEquals(2, events.size());
@@ -60,7 +53,7 @@ class ListenerTest {
         // é is 2 bytes, € 3 bytes, 😀 4 bytes and two Java chars: each is one character for supervisor.
         String data = "é€😀 done";
         String payload = "processname:app groupname:app pid:42 channel:stdout\n" + data;
-        String input = frame("PROCESS_LOG_STDOUT", 7, payload) + frame("TICK_5", 8, "when:1");
+        String input = Frames.frame("PROCESS_LOG_STDOUT", 7, payload) + Frames.frame("TICK_5", 8, "when:1");
         assertEquals(0, run(input));
         assertEquals(2, events.size(), log.toString());
         assertEquals(data, events.get(0).data());
@@ -72,7 +65,7 @@ class ListenerTest {
     void readsA64KiBPayloadExactly() {
         String big = "x".repeat(64 * 1024 - 100) + "😀".repeat(50);
         String payload = "processname:p groupname:g pid:1 channel:stderr\n" + big;
-        assertEquals(0, run(frame("PROCESS_LOG_STDERR", 1, payload) + frame("TICK_5", 2, "when:5")));
+        assertEquals(0, run(Frames.frame("PROCESS_LOG_STDERR", 1, payload) + Frames.frame("TICK_5", 2, "when:5")));
         assertEquals(2, events.size());
         assertEquals(big, events.get(0).data());
         assertEquals(5L, events.get(1).when());
@@ -80,9 +73,9 @@ class ListenerTest {
 
     @Test
     void twoEventsInOneReadAreBothDelivered() {
-        byte[] both = (frame("PROCESS_STATE_EXITED", 1,
+        byte[] both = (Frames.frame("PROCESS_STATE_EXITED", 1,
                 "processname:cat groupname:cat from_state:RUNNING expected:0 pid:2766")
-                + frame("PROCESS_STATE_RUNNING", 2, "processname:cat groupname:cat from_state:STARTING pid:2767"))
+                + Frames.frame("PROCESS_STATE_RUNNING", 2, "processname:cat groupname:cat from_state:STARTING pid:2767"))
                 .getBytes(StandardCharsets.UTF_8);
         // A stream without mark support that hands over everything in one read(), as a pipe can:
         // the listener buffers it, and the first payload must not swallow the second event.
@@ -126,7 +119,7 @@ class ListenerTest {
 
     @Test
     void aHandlerExceptionIsLoggedAndTheEventStillAnswered() {
-        String input = frame("TICK_5", 1, "when:1") + frame("TICK_5", 2, "when:2");
+        String input = Frames.frame("TICK_5", 1, "when:1") + Frames.frame("TICK_5", 2, "when:2");
         int[] calls = {0};
         int status = run(input.getBytes(StandardCharsets.UTF_8), event -> {
             calls[0]++;
@@ -170,7 +163,7 @@ class ListenerTest {
         byte[] head = "ver:3.0 eventname:PROCESS_LOG_STDOUT len:7\nab".getBytes(StandardCharsets.US_ASCII);
         // 0xFF never starts a sequence; 0xE2 0x28 is a cut-short sequence followed by '('.
         byte[] body = {(byte) 0xFF, (byte) 0xE2, 0x28, 'c', 'd'};
-        byte[] next = frame("TICK_5", 2, "when:3").getBytes(StandardCharsets.US_ASCII);
+        byte[] next = Frames.frame("TICK_5", 2, "when:3").getBytes(StandardCharsets.US_ASCII);
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         all.writeBytes(head);
         all.writeBytes(body);

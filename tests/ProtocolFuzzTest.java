@@ -92,7 +92,7 @@ class ProtocolFuzzTest {
 
     @Test
     void aTruncatedEventThenEofEndsCleanlyAndAMalformedHeaderEndsWithAnError() throws Exception {
-        String tick = "ver:3.0 server:supervisor serial:1 pool:p poolserial:1 eventname:TICK_5 len:15\nwhen:1800000000";
+        String tick = Frames.frame("TICK_5", 1, "when:1800000000");
         for (String plugin : CatalogTest.PLUGINS) {
             Repo.Result truncated = run(plugin, ascii(tick + "ver:3.0 eventname:PROCESS_STATE_EXITED len:100\nprocessname:x"));
             assertEquals(0, truncated.status(), plugin + ": " + tail(truncated.err()));

@@ -6,10 +6,10 @@
 //SOURCES ../../lib/*.java
 //SOURCES ../support/Repo.java
 //SOURCES ../support/Supervisord.java
+//SOURCES ../support/Frames.java
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -48,11 +48,11 @@ class footprint_bench {
                 for (int run = 0; run < 3; run++) {
                     Process p = start(plugin, argv.get(plugin), s);
                     long t0 = System.nanoTime();
-                    expect(p.getInputStream(), "READY\n");
+                    Frames.expect(p.getInputStream(), "READY\n");
                     starts.add((System.nanoTime() - t0) / 1_000_000);
                     for (int i = 1; i <= 2; i++) {
                         send(p.getOutputStream(), "TICK_5", "when:" + System.currentTimeMillis() / 1000, i);
-                        expect(p.getInputStream(), "RESULT 2\nOKREADY\n");
+                        Frames.expect(p.getInputStream(), "RESULT 2\nOKREADY\n");
                         Thread.sleep(1000);
                     }
                     rss = Math.max(rss, ProcessTable.read((int) p.pid()).rss() / 1048576.0);
@@ -64,12 +64,10 @@ class footprint_bench {
             }
             // 10,000 crashes into crashmailbatch, then the tick that sends them.
             Process p = start("crashmailbatch", argv.get("crashmailbatch"), s);
-            expect(p.getInputStream(), "READY\n");
+            Frames.expect(p.getInputStream(), "READY\n");
             StringBuilder events = new StringBuilder();
             for (int i = 1; i <= 10_000; i++) {
-                String payload = "processname:app groupname:app from_state:RUNNING expected:0 pid:" + i;
-                events.append("ver:3.0 server:supervisor serial:").append(i).append(" pool:b poolserial:").append(i)
-                        .append(" eventname:PROCESS_STATE_EXITED len:").append(payload.length()).append('\n').append(payload);
+                events.append(Frames.frame("PROCESS_STATE_EXITED", i, "processname:app groupname:app from_state:RUNNING expected:0 pid:" + i));
             }
             byte[] bytes = events.toString().getBytes(StandardCharsets.US_ASCII);
             long t0 = System.nanoTime();
@@ -82,11 +80,11 @@ class footprint_bench {
                 }
             });
             writer.start();
-            for (int i = 0; i < 10_000; i++) expect(p.getInputStream(), "RESULT 2\nOKREADY\n");
+            for (int i = 0; i < 10_000; i++) Frames.expect(p.getInputStream(), "RESULT 2\nOKREADY\n");
             long taken = (System.nanoTime() - t0) / 1_000_000;
             long t1 = System.nanoTime();
             send(p.getOutputStream(), "TICK_60", "when:" + System.currentTimeMillis() / 1000, 10_001);
-            expect(p.getInputStream(), "RESULT 2\nOKREADY\n");
+            Frames.expect(p.getInputStream(), "RESULT 2\nOKREADY\n");
             boolean arrived = mail.waitForIncomingEmail(60_000, 1);
             long flushed = (System.nanoTime() - t1) / 1_000_000;
             int lines = arrived ? String.valueOf(mail.getReceivedMessages()[mail.getReceivedMessages().length - 1].getContent())
@@ -109,13 +107,7 @@ class footprint_bench {
     }
 
     static void send(OutputStream in, String name, String payload, int serial) throws Exception {
-        in.write(("ver:3.0 server:supervisor serial:" + serial + " pool:b poolserial:" + serial + " eventname:" + name
-                + " len:" + payload.length() + "\n" + payload).getBytes(StandardCharsets.US_ASCII));
+        in.write(Frames.frame(name, serial, payload).getBytes(StandardCharsets.US_ASCII));
         in.flush();
-    }
-
-    static void expect(InputStream in, String text) throws Exception {
-        String got = new String(in.readNBytes(text.length()), StandardCharsets.US_ASCII);
-        if (!got.equals(text)) throw new IllegalStateException("expected " + text.replace("\n", "\\n") + ", got " + got.replace("\n", "\\n"));
     }
 }

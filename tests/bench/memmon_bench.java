@@ -4,6 +4,7 @@
 //SOURCES ../../lib/*.java
 //SOURCES ../support/Repo.java
 //SOURCES ../support/Supervisord.java
+//SOURCES ../support/Frames.java
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -50,18 +51,16 @@ class memmon_bench {
         try {
             InputStream out = memmon.getInputStream();
             OutputStream in = memmon.getOutputStream();
-            expect(out, "READY\n");
+            Frames.expect(out, "READY\n");
             long[] ms = new long[TICKS];
             for (int i = 0; i < TICKS; i++) {
-                String payload = "when:" + (System.currentTimeMillis() / 1000);
-                byte[] event = ("ver:3.0 server:supervisor serial:" + i + " pool:memmon poolserial:" + i
-                        + " eventname:TICK_5 len:" + payload.length() + "\n" + payload).getBytes(StandardCharsets.US_ASCII);
+                byte[] event = Frames.frame("TICK_5", i, "when:" + (System.currentTimeMillis() / 1000)).getBytes(StandardCharsets.US_ASCII);
                 long start = System.nanoTime();
                 in.write(event);
                 in.flush();
-                expect(out, "RESULT 2\nOK");
+                Frames.expect(out, "RESULT 2\nOK");
                 ms[i] = (System.nanoTime() - start) / 1_000_000;
-                expect(out, "READY\n");
+                Frames.expect(out, "READY\n");
             }
             long rss = ProcessTable.read((int) memmon.pid()).rss();
             long[] sorted = ms.clone();
@@ -75,10 +74,4 @@ class memmon_bench {
         }
     }
 
-    static void expect(InputStream in, String text) throws java.io.IOException {
-        byte[] got = in.readNBytes(text.length());
-        if (!new String(got, StandardCharsets.US_ASCII).equals(text)) {
-            throw new IllegalStateException("expected " + text.replace("\n", "\\n") + " got " + new String(got, StandardCharsets.US_ASCII));
-        }
-    }
 }
