@@ -84,7 +84,10 @@ public final class Outbox {
             if (left <= 0) {
                 // The last place the alert can survive is the listener's log, which supervisord keeps.
                 Log.error("giving up at exit: %d mail(s) not sent; their text follows", pending());
-                if (folded > 0) Log.error("unsent: %s\n%s", foldNotice().subject(), foldNotice().body());
+                if (folded > 0) {
+                    Mail notice = foldNotice();
+                    Log.error("unsent: %s\n%s", notice.subject(), notice.body());
+                }
                 for (Mail mail : queue) Log.error("unsent: %s\n%s", mail.subject(), mail.body());
                 return false;
             }
