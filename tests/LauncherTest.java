@@ -78,7 +78,7 @@ class LauncherTest {
         Map<String, String> env = env(null); // the usual per-user copy of JBang
         env.put("JBANG_CACHE_DIR", dir.resolve("jbang-cache").toString()); // forces a fresh compile
         env.put("SUPERVISOR_SERVER_URL", "unix:///nonexistent.sock");
-        String event = "ver:3.0 server:supervisor serial:1 pool:p poolserial:1 eventname:TICK_5 len:12\nwhen:1700000";
+        String event = Frames.frame("TICK_5", 1, "when:1700000");
         Repo.Result r = Repo.run(List.of(Repo.launcher(), "tests/fixtures/eventlog.java"), env,
                 event.getBytes(StandardCharsets.UTF_8), Duration.ofMinutes(3));
         assertEquals(0, r.status(), r.err());
