@@ -25,6 +25,11 @@ public record Mail(String from, List<String> to, String subject, String body) {
         void send(Mail mail) throws IOException;
     }
 
+    /** The server refused this mail for good (SMTP 5xx): sending it again would only be refused again. */
+    public static final class Rejected extends IOException {
+        public Rejected(String message) { super(message); }
+    }
+
     public Mail {
         from = header(from);
         to = to.stream().map(Mail::header).toList();

@@ -16,6 +16,8 @@ import java.util.List;
  * a delay that doubles from 5 s up to 5 min: no alert is lost while the
  * server is down. Past `capacity` queued mails the oldest are folded into one
  * notice that lists their subjects, so even then the fact is kept.
+ * A mail the server refuses for good (5xx) is not retried, which would hold
+ * every later alert behind it: its whole text goes to the log instead.
  */
 public final class Outbox {
     /** How long a plugin keeps sending at exit: supervisord's stopwaitsecs is 10 s by default, then SIGKILL. */
@@ -31,6 +33,7 @@ public final class Outbox {
     private final List<String> foldedSubjects = new ArrayList<>();
     private long folded;
     private Mail foldedTemplate; // From and To of the folded mails, for the notice
+    private long noticeCovers; // how many folded mails the notice being sent stands for
     private boolean sending;
     private boolean hurry; // shutting down: retry every second instead of backing off
     private long retryAt = System.nanoTime(); // no send before this (System.nanoTime) after a failure
@@ -112,10 +115,24 @@ public final class Outbox {
     private Mail foldNotice() {
         StringBuilder body = new StringBuilder(plugin + " could not send mail for a while and kept at most " + capacity
                 + " mails waiting. " + folded + " older mail(s) were folded into this notice; their subjects:\n\n");
-        for (String subject : foldedSubjects) body.append(subject).append('\n');
+        for (String subject : foldedSubjects) body.append(subject).append('\n'); // (at most MAX_FOLDED_SUBJECTS)
         if (folded > foldedSubjects.size()) body.append("... and ").append(folded - foldedSubjects.size()).append(" more\n");
         return new Mail(foldedTemplate.from(), foldedTemplate.to(),
                 plugin + ": " + folded + " alert(s) folded while mail could not be sent", body.toString());
+    }
+
+    /** Takes a mail that was sent (or refused for good) off the queue. */
+    private synchronized void done(Mail mail, boolean notice) {
+        if (notice) {
+            // Mails folded while the notice was out are not in it: they stay for the next notice.
+            int listed = (int) Math.min(noticeCovers, foldedSubjects.size());
+            foldedSubjects.subList(0, listed).clear();
+            folded -= noticeCovers;
+        } else {
+            queue.remove(mail);
+        }
+        sending = false;
+        notifyAll();
     }
 
     private void deliverForever() {
@@ -136,22 +153,19 @@ public final class Outbox {
                 }
                 notice = folded > 0; // the notice first: it stands for the oldest mails
                 mail = notice ? foldNotice() : queue.peek();
+                noticeCovers = notice ? folded : 0;
                 sending = true;
             }
             try {
                 sender.send(mail);
                 Log.info("mailed '%s' to %s", mail.subject(), String.join(", ", mail.to()));
                 delay = firstRetry;
-                synchronized (this) {
-                    if (notice) {
-                        folded = 0;
-                        foldedSubjects.clear();
-                    } else {
-                        queue.remove(mail);
-                    }
-                    sending = false;
-                    notifyAll();
-                }
+                done(mail, notice);
+            } catch (Mail.Rejected e) {
+                Log.error("%s refused '%s' for good, not retrying: %s; the mail follows\n%s", sender, mail.subject(),
+                        e.getMessage(), mail.body());
+                delay = firstRetry;
+                done(mail, notice);
             } catch (IOException | RuntimeException e) {
                 synchronized (this) {
                     sending = false;

@@ -1,6 +1,8 @@
 package lib;
 
+import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
+import jakarta.mail.SendFailedException;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.MimeMessage;
@@ -8,7 +10,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.Arrays;
 import javax.net.ssl.SSLSocketFactory;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
 
 /**
  * Mail over SMTP with Angus Mail: plain, STARTTLS (required, not merely
@@ -74,9 +80,33 @@ public final class Smtp implements Mail.Sender {
                 transport.connect(settings.host(), settings.port(), settings.user(), settings.password());
                 transport.sendMessage(message, message.getAllRecipients());
             }
+        } catch (SendFailedException e) {
+            Address[] sent = e.getValidSentAddresses();
+            if (sent != null && sent.length > 0) { // sendpartial: the others got it; sending again would repeat it to them
+                Log.warn("mailed '%s' to %s only; refused: %s", mail.subject(), Arrays.toString(sent), Log.describe(e));
+                return;
+            }
+            throw failure(e);
         } catch (MessagingException e) {
-            throw new IOException(settings + " failed: " + Log.describe(e));
+            throw failure(e);
         }
+    }
+
+    /** A 5xx reply is final (Mail.Rejected); anything else may pass, and is worth another try. */
+    private IOException failure(MessagingException e) {
+        String why = settings + " failed: " + Log.describe(e); // describe follows getNextException too
+        int code = replyCode(e);
+        return code >= 500 && code < 600 ? new Mail.Rejected(why) : new IOException(why);
+    }
+
+    /** The SMTP reply code behind a failure, or -1 when there was none (connection, TLS, timeout). */
+    static int replyCode(MessagingException e) {
+        for (Exception x = e; x != null; x = x instanceof MessagingException m ? m.getNextException() : null) {
+            if (x instanceof SMTPSendFailedException f) return f.getReturnCode();
+            if (x instanceof SMTPAddressFailedException f) return f.getReturnCode();
+            if (x instanceof SMTPSenderFailedException f) return f.getReturnCode();
+        }
+        return -1;
     }
 
     private Properties properties(String envelopeFrom) {
@@ -89,6 +119,7 @@ public final class Smtp implements Mail.Sender {
         p.put("mail.smtp.writetimeout", ms);
         p.put("mail.smtp.from", envelopeFrom);
         p.put("mail.smtp.auth", String.valueOf(settings.user() != null));
+        p.put("mail.smtp.sendpartial", "true"); // one refused recipient must not cost the others their alert
         if (settings.security() == Security.STARTTLS) {
             p.put("mail.smtp.starttls.enable", "true");
             p.put("mail.smtp.starttls.required", "true");

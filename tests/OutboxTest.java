@@ -119,6 +119,64 @@ class OutboxTest {
     }
 
     @Test
+    void aMailRefusedForGoodIsLoggedWholeAndDoesNotHoldTheOthers() throws Exception {
+        List<Mail> delivered = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger refusals = new AtomicInteger();
+        Mail.Sender sender = mail -> {
+            if (mail.subject().equals("bad")) {
+                refusals.incrementAndGet();
+                throw new Mail.Rejected("550 5.1.1 no such mailbox");
+            }
+            delivered.add(mail);
+        };
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        Log.to(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            Outbox outbox = outbox(sender, 100);
+            outbox.submit(mail("bad"));
+            outbox.submit(mail("good"));
+            Repo.await("the good mail", Duration.ofSeconds(5), () -> delivered.size() == 1);
+            assertTrue(outbox.drain(Duration.ofSeconds(1)), "nothing left waiting");
+        } finally {
+            Log.to(System.err);
+        }
+        assertEquals(1, refusals.get(), "a refusal is not retried");
+        String text = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, Repo.count(text, "ERROR .*refused 'bad' for good, not retrying: 550 5.1.1 no such mailbox; the mail follows\\\\nbody"), text);
+    }
+
+    @Test
+    void mailsFoldedWhileTheNoticeIsOutGetTheNextNotice() throws Exception {
+        java.util.concurrent.CountDownLatch noticeStarted = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<Mail> delivered = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger down = new AtomicInteger(1); // the first try fails, so mails pile up
+        Mail.Sender sender = mail -> {
+            if (down.getAndDecrement() > 0) throw new IOException("421 busy");
+            if (mail.subject().contains("folded")) {
+                noticeStarted.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IOException("interrupted");
+                }
+            }
+            delivered.add(mail);
+        };
+        Outbox outbox = new Outbox(sender, "test", 2, Duration.ofMillis(300), Duration.ofMillis(300));
+        for (int i = 1; i <= 4; i++) outbox.submit(mail("crash " + i)); // 1 and 2 folded
+        assertTrue(noticeStarted.await(5, java.util.concurrent.TimeUnit.SECONDS));
+        outbox.submit(mail("crash 5")); // folds 3 while the first notice is being sent
+        release.countDown();
+        Repo.await("both notices and the 2 newest", Duration.ofSeconds(10), () -> delivered.size() == 4);
+        List<String> subjects = delivered.stream().map(Mail::subject).toList();
+        assertEquals(List.of("test: 2 alert(s) folded while mail could not be sent",
+                "test: 1 alert(s) folded while mail could not be sent", "crash 4", "crash 5"), subjects);
+        assertTrue(delivered.get(1).body().contains("crash 3\n") && !delivered.get(1).body().contains("crash 1"),
+                delivered.get(1).body());
+    }
+
+    @Test
     void theBatchClockCountsEveryTickOnce() {
         Batch minute = new Batch(1.0, 10);
         assertFalse(minute.tick(5, 0));
