@@ -158,7 +158,14 @@ class memmon implements Callable<Integer> {
     void onEvent(Event event) throws IOException {
         if (!event.isTick()) return; // subscribed to something else too: acknowledged, ignored
         long started = System.nanoTime();
-        List<ProcessInfo> processes = processes();
+        List<ProcessInfo> processes;
+        try {
+            processes = processes();
+        } catch (IOException e) {
+            // supervisord restarting, or gone for a moment: the next tick asks again.
+            Log.error("%s: cannot get the process list from supervisord, skipping this check: %s", event.name(), e.getMessage());
+            return;
+        }
         // One pass over /proc per tick serves every cumulative sum.
         ProcessTable table = cumulative ? ProcessTable.scan() : null;
         int checked = 0, over = 0, restarted = 0;

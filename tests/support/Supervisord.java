@@ -19,13 +19,12 @@ final class Supervisord implements AutoCloseable {
     final Path dir;
     final Path socket;
     final int port;
-    private final Process process;
+    private Process process;
 
-    private Supervisord(Path dir, Path socket, int port, Process process) {
+    private Supervisord(Path dir, Path socket, int port) {
         this.dir = dir;
         this.socket = socket;
         this.port = port;
-        this.process = process;
     }
 
     /** Starts supervisord with these program/eventlistener sections; `%(dir)s` in them is the temp dir, `%(port)s` the inet port. */
@@ -56,28 +55,48 @@ final class Supervisord implements AutoCloseable {
 
                 """.formatted(socket, port, USER, PASSWORD, dir) + sections.replace("%(dir)s", dir.toString()).replace("%(port)s", String.valueOf(port));
         Files.writeString(dir.resolve("supervisord.conf"), config);
-        ProcessBuilder builder = new ProcessBuilder("supervisord", "-c", dir.resolve("supervisord.conf").toString())
-                .directory(dir.toFile())
-                .redirectOutput(dir.resolve("supervisord.out").toFile())
-                .redirectErrorStream(true);
-        builder.environment().remove("HOME"); // as under init systems: plugins must cope without it
-        Process process = builder.start();
-        Supervisord supervisord = new Supervisord(dir, socket, port, process);
+        Supervisord supervisord = new Supervisord(dir, socket, port);
         try {
-            Repo.await("supervisord to answer on " + socket, Duration.ofSeconds(20), () -> {
-                if (!process.isAlive()) throw new AssertionError("supervisord exited: " + supervisord.read("supervisord.out"));
-                try {
-                    supervisord.unix().getAllProcessInfo();
-                    return true;
-                } catch (IOException e) {
-                    return false;
-                }
-            });
-        } catch (RuntimeException | Error | InterruptedException e) {
+            supervisord.launch();
+        } catch (IOException | RuntimeException | Error | InterruptedException e) {
             supervisord.close();
             throw e;
         }
         return supervisord;
+    }
+
+    /** Runs supervisord on the config in dir and waits until it answers. */
+    private void launch() throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder("supervisord", "-c", dir.resolve("supervisord.conf").toString())
+                .directory(dir.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("supervisord.out").toFile()))
+                .redirectErrorStream(true);
+        builder.environment().remove("HOME"); // as under init systems: plugins must cope without it
+        Process started = builder.start();
+        process = started;
+        Repo.await("supervisord to answer on " + socket, Duration.ofSeconds(20), () -> {
+            if (!started.isAlive()) throw new AssertionError("supervisord exited: " + read("supervisord.out"));
+            try {
+                unix().getAllProcessInfo();
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    /** Stops supervisord and its programs (its socket goes too), keeping the directory for restart(). */
+    void stop() throws IOException, InterruptedException {
+        List<ProcessHandle> started = process.descendants().toList();
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+        for (ProcessHandle child : started) child.destroyForcibly();
+    }
+
+    /** Starts supervisord again on the same config, socket and port, as after a reboot or an upgrade. */
+    void restart() throws IOException, InterruptedException {
+        if (process.isAlive()) throw new IllegalStateException("supervisord is running");
+        launch();
     }
 
     /** Waits until every configured process is RUNNING and returns them. */
@@ -121,10 +140,7 @@ final class Supervisord implements AutoCloseable {
     /** Stops supervisord (SIGTERM, which stops its programs) and kills anything still alive after it. */
     @Override
     public void close() throws IOException, InterruptedException {
-        List<ProcessHandle> started = process.descendants().toList();
-        process.destroy();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
-        for (ProcessHandle child : started) child.destroyForcibly();
+        if (process != null) stop();
         Repo.deleteTree(dir);
     }
 }
