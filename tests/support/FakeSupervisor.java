@@ -56,6 +56,8 @@ final class FakeSupervisor implements AutoCloseable {
                 "pid", pid, "start", (int) (now - uptime), "now", (int) now);
     }
 
+    int port() { return server.getAddress().getPort(); }
+
     Supervisor client() { return new Supervisor("http://127.0.0.1:" + server.getAddress().getPort(), null, null); }
 
     @Override

@@ -105,9 +105,14 @@ final class ListenerProcess implements AutoCloseable {
         Repo.await("stderr to match " + regex, timeout, () -> pattern.matcher(stderr()).find());
     }
 
-    /** Closes stdin, as supervisord does when it goes, and waits for the exit; returns its status. */
-    int finish(Duration timeout) throws IOException, InterruptedException {
+    /** Closes stdin, as supervisord does when it goes. */
+    void endInput() throws IOException {
         stdin.close();
+    }
+
+    /** Closes stdin and waits for the exit; returns its status. */
+    int finish(Duration timeout) throws IOException, InterruptedException {
+        endInput();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) throw new AssertionError("still running after EOF\n" + stderr());
         return process.exitValue();
     }
