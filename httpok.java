@@ -4,25 +4,26 @@
 //DESCRIPTION httpok: restart supervisord programs when an HTTP(S) health check fails. Drop-in for superlance's httpok.
 //JAVA_OPTIONS -XX:+UseSerialGC -Xms8m -Xmx32m -XX:TieredStopAtLevel=1 -Xss512k -Xlog:disable -Xlog:all=warning:stderr
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLSocketFactory;
 import lib.Argv;
 import lib.Cli;
 import lib.Event;
@@ -60,6 +61,11 @@ import picocli.CommandLine.Spec;
                         + "count as ordinary processes for -a.", ""})
 class httpok implements Callable<Integer> {
     static final int MAX_BODY = 1 << 20; // what -b searches; a health page is small
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "httpok-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
     @Option(names = {"-p", "--program"}, paramLabel = "NAME",
             description = "Restart this program: a bare name, group:name, or a group's name (repeatable).")
@@ -125,7 +131,7 @@ class httpok implements Callable<Integer> {
 
     URI uri;
     Selection selection;
-    HttpClient client;
+    SSLSocketFactory sockets; // null: the JDK's default trust
     Supervisor supervisor;
     Outbox outbox; // null without -m
     String from;
@@ -152,7 +158,7 @@ class httpok implements Callable<Integer> {
         return Listener.serve(this::onEvent);
     }
 
-    /** Checks the options and builds the HTTP client; a bad URL or value is a usage error (exit 2). */
+    /** Checks the options and sets up TLS; a bad URL or value is a usage error (exit 2). */
     void configure(Map<String, String> env) {
         try {
             uri = new URI(url);
@@ -170,16 +176,8 @@ class httpok implements Callable<Integer> {
         if (email != null) to = Cli.checked(spec, "--email", () -> Mail.addresses(email));
         if (coredir != null) Argv.split(gcore); // a bad quote in -g fails now, not when a process hangs
         selection = new Selection(programs, any, env);
-        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(timeout));
-        if (insecure) {
-            // Read once, when the HTTP client classes load: this is the JDK's only switch for host names.
-            System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
-            builder.sslContext(Tls.trustingAnything());
-        } else if (caFile != null) {
-            builder.sslContext(Tls.trusting(caFile));
-        }
-        client = builder.build();
+        if (insecure) sockets = Tls.trustingAnything().getSocketFactory();
+        else if (caFile != null) sockets = Tls.trusting(caFile).getSocketFactory();
     }
 
     void onEvent(Event event) throws IOException {
@@ -204,38 +202,66 @@ class httpok implements Callable<Integer> {
     /** One GET, bounded by the timeout as a whole; a refused connection is retried every second within it. */
     Check check() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
-        HttpRequest request = HttpRequest.newBuilder(uri).header("User-Agent", "httpok").GET()
-                .timeout(Duration.ofSeconds(timeout)).build();
         while (true) {
-            ByteArrayOutputStream text = new ByteArrayOutputStream();
-            // The future completes once the whole body is in, so one bounded get() covers connect, headers and body;
-            // only the first MAX_BODY bytes are kept.
-            CompletableFuture<HttpResponse<Void>> pending = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArrayConsumer(
-                    chunk -> chunk.ifPresent(bytes -> text.write(bytes, 0, Math.max(0, Math.min(bytes.length, MAX_BODY - text.size()))))));
             try {
-                HttpResponse<Void> response = pending.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                String line = "status contacting " + uri + ": " + response.statusCode();
-                if (!codes.contains(response.statusCode())) return new Check("bad status returned", line);
-                if (body != null && !text.toString(StandardCharsets.UTF_8).contains(body)) {
-                    return new Check("bad body returned", line + ", body without '" + body + "'");
-                }
-                return new Check(null, line);
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof ConnectException && deadline - System.nanoTime() > TimeUnit.SECONDS.toNanos(1)) {
+                return get(deadline);
+            } catch (ConnectException e) {
+                if (deadline - System.nanoTime() > TimeUnit.SECONDS.toNanos(1)) {
                     sleep(1000); // refused: the service may be restarting; try again within the timeout
                     continue;
                 }
-                String why = cause instanceof HttpTimeoutException ? "timed out after " + timeout + " s" : Log.describe(cause);
-                return new Check("bad status returned", "error contacting " + uri + ": " + why);
-            } catch (TimeoutException e) {
-                pending.cancel(true);
+                return new Check("bad status returned", "error contacting " + uri + ": " + Log.describe(e));
+            } catch (SocketTimeoutException e) {
                 return new Check("bad status returned", "error contacting " + uri + ": timed out after " + timeout + " s");
-            } catch (InterruptedException e) {
-                pending.cancel(true);
-                Thread.currentThread().interrupt();
-                return new Check("bad status returned", "error contacting " + uri + ": interrupted");
+            } catch (IOException | RuntimeException e) {
+                return new Check("bad status returned", "error contacting " + uri + ": " + Log.describe(e));
             }
+        }
+    }
+
+    /**
+     * The GET itself, with HttpURLConnection (java.net.http would cost each
+     * listener some 10 MiB). Connect and each read are bounded by what is left
+     * of the timeout, and a watchdog cuts a server that drips its answer.
+     */
+    private Check get(long deadline) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY); // a health check goes direct
+        if (connection instanceof HttpsURLConnection https) {
+            if (sockets != null) https.setSSLSocketFactory(sockets);
+            if (insecure) https.setHostnameVerifier((host, session) -> true);
+        }
+        connection.setInstanceFollowRedirects(false);
+        connection.setUseCaches(false);
+        connection.setRequestProperty("User-Agent", "httpok");
+        connection.setRequestProperty("Connection", "close"); // each check on a fresh connection, as superlance's
+        int left = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        connection.setConnectTimeout(left);
+        connection.setReadTimeout(left);
+        AtomicBoolean cut = new AtomicBoolean();
+        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+            cut.set(true);
+            connection.disconnect();
+        }, left, TimeUnit.MILLISECONDS);
+        try {
+            int status = connection.getResponseCode();
+            String line = "status contacting " + uri + ": " + status;
+            if (!codes.contains(status)) return new Check("bad status returned", line);
+            if (body != null) {
+                byte[] text;
+                try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
+                    text = in == null ? new byte[0] : in.readNBytes(MAX_BODY);
+                }
+                if (!new String(text, StandardCharsets.UTF_8).contains(body)) {
+                    return new Check("bad body returned", line + ", body without '" + body + "'");
+                }
+            }
+            return new Check(null, line);
+        } catch (IOException e) {
+            if (cut.get()) throw new SocketTimeoutException("timed out");
+            throw e;
+        } finally {
+            watchdog.cancel(false);
+            connection.disconnect();
         }
     }
 

@@ -3,12 +3,11 @@ package lib;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.URI;
 import java.net.UnixDomainSocketAddress;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -86,7 +85,6 @@ public final class Supervisor {
     private final URI url;
     private final Duration timeout;
     private final String authorization; // null without credentials
-    private HttpClient http; // made on first use: unix sockets need none
 
     public Supervisor(String serverUrl, String username, String password) {
         this(serverUrl, username, password, DEFAULT_TIMEOUT);
@@ -152,7 +150,7 @@ public final class Supervisor {
     /** One XML-RPC call; faults are thrown as {@link Fault}, with the two common set-up mistakes explained. */
     public Object call(Duration timeout, String method, Object... params) throws IOException {
         byte[] request = XmlRpc.call(method, params).getBytes(StandardCharsets.UTF_8);
-        byte[] response = url.getScheme().equals("unix") ? postUnix(request, timeout) : postHttp(request, timeout);
+        byte[] response = post(request, timeout);
         try {
             return XmlRpc.parseResponse(response);
         } catch (XmlRpc.Fault f) {
@@ -165,38 +163,22 @@ public final class Supervisor {
         }
     }
 
-    private byte[] postHttp(byte[] body, Duration timeout) throws IOException {
-        if (http == null) {
-            // HTTP/1.1 only: supervisord's server does not speak HTTP/2 and an upgrade attempt confuses it.
-            http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
-        }
-        HttpRequest.Builder request = HttpRequest.newBuilder(url.resolve("/RPC2"))
-                .timeout(timeout)
-                .header("Content-Type", "text/xml")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        if (authorization != null) request.header("Authorization", authorization);
-        try {
-            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-            checkStatus(response.statusCode());
-            return response.body();
-        } catch (java.net.ConnectException e) {
-            throw new IOException("cannot connect to supervisord at " + url + ": connection refused");
-        } catch (HttpTimeoutException e) {
-            throw new IOException("supervisord at " + url + " did not answer within " + timeout.toSeconds() + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while calling supervisord");
-        }
-    }
-
-    /** HTTP/1.1 by hand over the unix socket: one request per connection. */
-    private byte[] postUnix(byte[] body, Duration timeout) throws IOException {
+    /**
+     * HTTP/1.1 by hand, over the unix socket or TCP: one request per
+     * connection, all of it (connect included) bounded by the timeout. What
+     * supervisord's server speaks is small, and java.net.http would cost
+     * each listener some 10 MiB of memory.
+     */
+    private byte[] post(byte[] body, Duration timeout) throws IOException {
+        boolean unix = url.getScheme().equals("unix");
         StringBuilder head = new StringBuilder()
-                .append("POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\n")
-                .append("Content-Length: ").append(body.length).append("\r\nConnection: close\r\n");
+                .append("POST /RPC2 HTTP/1.1\r\nHost: ").append(unix ? "localhost" : url.getAuthority())
+                .append("\r\nContent-Type: text/xml\r\nContent-Length: ").append(body.length).append("\r\nConnection: close\r\n");
         if (authorization != null) head.append("Authorization: ").append(authorization).append("\r\n");
         head.append("\r\n");
-        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(url.getPath()))) {
+        SocketAddress address = unix ? UnixDomainSocketAddress.of(url.getPath())
+                : new InetSocketAddress(url.getHost(), url.getPort() < 0 ? 80 : url.getPort());
+        try (SocketChannel channel = unix ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open()) {
             ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
                 try {
                     channel.close();
@@ -204,6 +186,13 @@ public final class Supervisor {
                     // closing is all we wanted
                 }
             }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                channel.connect(address);
+            } catch (java.net.SocketException | java.nio.file.NoSuchFileException | java.nio.channels.UnresolvedAddressException e) {
+                watchdog.cancel(false);
+                throw new IOException("cannot connect to supervisord at " + url + ": "
+                        + (e instanceof java.nio.channels.UnresolvedAddressException ? "unknown host" : e.getMessage()));
+            }
             try {
                 channel.write(ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.US_ASCII)));
                 channel.write(ByteBuffer.wrap(body));
@@ -216,8 +205,8 @@ public final class Supervisor {
             } finally {
                 watchdog.cancel(false);
             }
-        } catch (java.net.SocketException | java.nio.file.NoSuchFileException e) {
-            throw new IOException("cannot connect to supervisord at " + url + ": " + e.getMessage());
+        } catch (java.nio.channels.AsynchronousCloseException e) {
+            throw new IOException("cannot connect to supervisord at " + url + ": no answer within " + timeout.toSeconds() + " s");
         }
     }
 
