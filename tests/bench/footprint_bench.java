@@ -62,6 +62,29 @@ class footprint_bench {
                 starts.sort(null);
                 System.out.printf("%-15s %12d %12.1f%n", plugin, starts.get(1), rss);
             }
+            // All six side by side, as on a server: RSS counts the JVM's shared file pages (libjvm.so, the CDS
+            // archive) in each process; PSS splits them among the processes that share them.
+            List<Process> all = new ArrayList<>();
+            for (String plugin : PLUGINS) all.add(start(plugin, argv.get(plugin), s));
+            for (Process p : all) Frames.expect(p.getInputStream(), "READY\n");
+            for (int i = 1; i <= 2; i++) {
+                for (Process p : all) send(p.getOutputStream(), "TICK_5", "when:" + System.currentTimeMillis() / 1000, i);
+                for (Process p : all) Frames.expect(p.getInputStream(), "RESULT 2\nOKREADY\n");
+                Thread.sleep(1000);
+            }
+            System.out.printf("%nall six running together, after two idle ticks:%n%-15s %12s %12s%n", "plugin", "RSS MiB", "PSS MiB");
+            double rssSum = 0, pssSum = 0;
+            for (int i = 0; i < all.size(); i++) {
+                double rss = ProcessTable.read((int) all.get(i).pid()).rss() / 1048576.0, pss = pssKiB(all.get(i).pid()) / 1024.0;
+                rssSum += rss;
+                pssSum += pss;
+                System.out.printf("%-15s %12.1f %12.1f%n", PLUGINS.get(i), rss, pss);
+            }
+            System.out.printf("%-15s %12.1f %12.1f%n%n", "total", rssSum, pssSum);
+            for (Process p : all) {
+                p.getOutputStream().close();
+                p.waitFor();
+            }
             // 10,000 crashes into crashmailbatch, then the tick that sends them.
             Process p = start("crashmailbatch", argv.get("crashmailbatch"), s);
             Frames.expect(p.getInputStream(), "READY\n");
@@ -104,6 +127,14 @@ class footprint_bench {
         ProcessBuilder builder = new ProcessBuilder(command).directory(Repo.ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().put("SUPERVISOR_SERVER_URL", s.url());
         return builder.start();
+    }
+
+    /** Proportional set size: each shared page counted as 1/N in each of the N processes mapping it. */
+    static long pssKiB(long pid) throws Exception {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/smaps_rollup"))) {
+            if (line.startsWith("Pss:")) return Long.parseLong(line.replaceAll("\\D", ""));
+        }
+        return -1;
     }
 
     static void send(OutputStream in, String name, String payload, int serial) throws Exception {
