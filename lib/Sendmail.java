@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +25,10 @@ public final class Sendmail implements Mail.Sender {
         this.argv = Argv.split(command);
         if (argv.isEmpty()) throw new IllegalArgumentException("the sendmail command is empty");
         this.timeout = timeout;
+        // Said at start, not only at the first alert. Not an error: installing an MTA later fixes it, and mails wait until then.
+        if (argv.get(0).contains("/") && !Files.isExecutable(Path.of(argv.get(0)))) {
+            Log.warn("the sendmail command %s is not an executable file (yet): mails will wait, retried, until it is", argv.get(0));
+        }
     }
 
     @Override

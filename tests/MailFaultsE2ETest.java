@@ -242,6 +242,8 @@ class MailFaultsE2ETest {
         Path later = dir.resolve("sendmail-later");
         ListenerProcess listener = crashmail("-s", later + " -t -i");
         crashesWhileFailing(listener, "cannot run sendmail command .*sendmail-later.*No such file");
+        assertTrue(listener.stderr().contains("WARN crashmail: the sendmail command " + later + " is not an executable file (yet)"),
+                "said at start:\n" + listener.stderr());
         script("sendmail-later", saving());
         awaitSavedOnce();
     }
