@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * crashmail through ./jbang, fed crashes while its mail transport fails in
@@ -35,6 +35,7 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * the cases run side by side.
  */
 @Execution(ExecutionMode.CONCURRENT)
+@Isolated // side by side with each other only: no other test class shares the machine with them meanwhile
 class MailFaultsE2ETest {
     static final Duration PROMPT = Duration.ofSeconds(5); // an answer held by the mail would take 30 s
     static final Duration FIRST = Duration.ofSeconds(60); // a cold JVM's first event, next to seven others starting
@@ -175,32 +176,17 @@ class MailFaultsE2ETest {
 
     @Test
     void aCertificateThatDoesNotVerifyFailsClearlyAndTheAlertReachesTheLog() throws Exception {
-        // A TLS server with the test certificate: the handshake is all this needs (GreenMail's SMTPS prints a trace for each).
-        javax.net.ssl.SSLServerSocket tls = (javax.net.ssl.SSLServerSocket) TestTls.serverContext().getServerSocketFactory()
-                .createServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress());
+        TestTls.HandshakeOnly tls = new TestTls.HandshakeOnly(); // GreenMail's SMTPS would print a trace for each refusal
         started.add(tls);
-        AtomicInteger handshakes = new AtomicInteger();
-        Thread acceptor = new Thread(() -> {
-            while (true) {
-                try (java.net.Socket client = tls.accept()) {
-                    ((javax.net.ssl.SSLSocket) client).startHandshake();
-                    handshakes.incrementAndGet(); // must not happen
-                } catch (IOException e) {
-                    if (tls.isClosed()) return;
-                }
-            }
-        }, "tls-server");
-        acceptor.setDaemon(true);
-        acceptor.start();
         // The test CA is not among the JDK's: verification is on by default, so this must fail.
-        ListenerProcess listener = crashmail("--smtp-host", "127.0.0.1:" + tls.getLocalPort(), "--smtp-tls");
+        ListenerProcess listener = crashmail("--smtp-host", "127.0.0.1:" + tls.port(), "--smtp-tls");
         crashesWhileFailing(listener, "(?i)certif|PKIX");
         assertEquals(0, listener.finish(Duration.ofSeconds(30)));
         String log = listener.stderr();
         for (String name : List.of("a", "b", "c")) {
             assertTrue(Pattern.compile("unsent: " + name + " crashed at [^\\n]*\\\\nProcess " + name + " in group").matcher(log).find(), log);
         }
-        assertEquals(0, handshakes.get(), "no handshake completed");
+        assertEquals(0, tls.handshakes.get(), "no handshake completed");
     }
 
     private Path script(String name, String text) throws IOException {

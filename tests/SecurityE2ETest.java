@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -188,24 +187,9 @@ class SecurityE2ETest {
 
     @Test
     void tlsIsVerifiedByDefaultInEveryPlugin() throws Exception {
-        // Implicit TLS with the test certificate, which the JDK's CAs do not vouch for.
-        javax.net.ssl.SSLServerSocket tls = (javax.net.ssl.SSLServerSocket) TestTls.serverContext().getServerSocketFactory()
-                .createServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        TestTls.HandshakeOnly tls = new TestTls.HandshakeOnly(); // implicit TLS with a certificate the JDK's CAs do not vouch for
         started.add(tls);
-        AtomicInteger handshakes = new AtomicInteger();
-        Thread acceptor = new Thread(() -> {
-            while (!tls.isClosed()) {
-                try (java.net.Socket client = tls.accept()) {
-                    ((javax.net.ssl.SSLSocket) client).startHandshake();
-                    handshakes.incrementAndGet();
-                } catch (IOException e) {
-                    // a refused handshake, or closed
-                }
-            }
-        }, "tls-server");
-        acceptor.setDaemon(true);
-        acceptor.start();
-        List<String> mail = List.of("--smtp-host", "127.0.0.1:" + tls.getLocalPort(), "--smtp-tls");
+        List<String> mail = List.of("--smtp-host", "127.0.0.1:" + tls.port(), "--smtp-tls");
         List<ListenerProcess> listeners = new ArrayList<>();
         for (String plugin : PLUGINS) listeners.add(start(plugin, args(plugin, mail), Map.of()));
         provoke(PLUGINS, listeners);
@@ -214,6 +198,6 @@ class SecurityE2ETest {
             assertTrue(log.matches("(?s).*could not mail .*(PKIX|certification path).*"), PLUGINS.get(i) + ":\n" + log);
             assertTrue(log.contains("unsent: "), PLUGINS.get(i) + " keeps the alert in its log:\n" + log);
         }
-        assertEquals(0, handshakes.get(), "no plugin accepted the certificate");
+        assertEquals(0, tls.handshakes.get(), "no plugin accepted the certificate");
     }
 }

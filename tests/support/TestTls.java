@@ -164,4 +164,35 @@ final class TestTls {
         @Override
         public void close() throws IOException { server.close(); }
     }
+
+    /**
+     * A TLS server on 127.0.0.1:random with the test certificate that only
+     * shakes hands: for clients that must refuse it, as the JDK's CAs do not
+     * vouch for it. `handshakes` counts the ones a client accepted.
+     */
+    static final class HandshakeOnly implements AutoCloseable {
+        final java.util.concurrent.atomic.AtomicInteger handshakes = new java.util.concurrent.atomic.AtomicInteger();
+        private final ServerSocket server;
+
+        HandshakeOnly() throws Exception {
+            server = serverContext().getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread acceptor = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try (Socket client = server.accept()) {
+                        ((SSLSocket) client).startHandshake();
+                        handshakes.incrementAndGet();
+                    } catch (IOException e) {
+                        // the client refused the certificate, or the server is closed
+                    }
+                }
+            }, "tls-handshake-only");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        int port() { return server.getLocalPort(); }
+
+        @Override
+        public void close() throws IOException { server.close(); }
+    }
 }
