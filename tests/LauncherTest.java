@@ -88,6 +88,24 @@ class LauncherTest {
     }
 
     @Test
+    void theJvmsOwnOutputGoesToStderrInEveryPlugin() throws Exception {
+        // -XX:+PrintCommandLineFlags writes to the JVM's standard output unless told otherwise (DisplayVMOutputToStderr).
+        for (String plugin : List.of("memmon", "httpok", "crashmail", "crashmailbatch", "fatalmailbatch", "crashsms")) {
+            List<String> args = switch (plugin) {
+                case "memmon" -> List.of("-a", "1GB");
+                case "httpok" -> List.of("http://127.0.0.1:1/");
+                case "crashmail" -> List.of("-a");
+                default -> List.of("-t", "a@example.com", "-f", "b@example.com");
+            };
+            List<String> command = new java.util.ArrayList<>(List.of(Repo.launcher(), "--java-options=-XX:+PrintCommandLineFlags", plugin + ".java"));
+            command.addAll(args);
+            Repo.Result r = Repo.run(command, Map.of("SUPERVISOR_SERVER_URL", "unix:///nonexistent.sock"), new byte[0], Duration.ofMinutes(3));
+            assertEquals("READY\n", r.out(), plugin + ": " + r.err());
+            assertTrue(r.err().contains("-XX:+DisplayVMOutputToStderr"), plugin + " printed its flags on stderr: " + r.err());
+        }
+    }
+
+    @Test
     void aJbangOnPathIsUsedInstead() throws Exception {
         Path bin = Files.createDirectories(dir.resolve("bin"));
         Path fake = bin.resolve("jbang");
