@@ -162,8 +162,8 @@ public final class Outbox {
                 delay = firstRetry;
                 done(mail, notice);
             } catch (Mail.Rejected e) {
-                Log.error("%s refused '%s' for good, not retrying: %s; the mail follows\n%s", sender, mail.subject(),
-                        e.getMessage(), mail.body());
+                Log.error("mail '%s' refused for good, not retrying: %s; the mail follows\n%s", mail.subject(), e.getMessage(),
+                        mail.body());
                 delay = firstRetry;
                 done(mail, notice);
             } catch (IOException | RuntimeException e) {

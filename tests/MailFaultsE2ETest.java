@@ -163,7 +163,7 @@ class MailFaultsE2ETest {
 
         smtp.rcpt = address -> "550 5.1.1 no such mailbox"; // now every recipient
         crash(listener, "b");
-        listener.awaitLog("ERROR crashmail: SMTP .* refused 'b crashed at [^']*' for good, not retrying: .*550 5.1.1 no such mailbox.*"
+        listener.awaitLog("ERROR crashmail: mail 'b crashed at [^']*' refused for good, not retrying: SMTP .*550 5.1.1 no such mailbox.*"
                 + "; the mail follows\\\\nProcess b in group b exited unexpectedly", Duration.ofSeconds(30));
         int connections = smtp.connections.get();
         smtp.rcpt = address -> "250 2.1.5 ok";
