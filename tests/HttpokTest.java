@@ -3,6 +3,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,7 @@ class HttpokTest {
     private volatile String page = "all good";
     private final CountDownLatch never = new CountDownLatch(1);
     private volatile boolean hang;
+    private volatile boolean drip; // headers at once, then the body a byte every 100 ms
     private final List<String> userAgents = Collections.synchronizedList(new ArrayList<>());
     private FakeSupervisor rpc;
     private final List<Mail> mails = Collections.synchronizedList(new ArrayList<>());
@@ -46,6 +48,20 @@ class HttpokTest {
                 } catch (InterruptedException e) {
                     return;
                 }
+            }
+            if (drip) {
+                exchange.sendResponseHeaders(200, 1000);
+                try {
+                    for (int i = 0; i < 1000 && never.getCount() > 0; i++) {
+                        exchange.getResponseBody().write('x');
+                        exchange.getResponseBody().flush();
+                        Thread.sleep(100);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the client hung up, as it should
+                }
+                exchange.close();
+                return;
             }
             byte[] body = page.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
@@ -138,6 +154,16 @@ class HttpokTest {
         httpok.Check check = httpok("-t", "1", url()).check();
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertEquals("bad status returned", check.problem());
+        assertEquals("error contacting " + url() + ": timed out after 1 s", check.line());
+        assertTrue(ms >= 900 && ms < 3000, "took " + ms + " ms");
+    }
+
+    @Test
+    void aBodyDrippingInIsCutWhenTheTimeoutIsSpent() {
+        drip = true; // each read gets a byte in time: only the bound on the whole check ends it
+        long start = System.nanoTime();
+        httpok.Check check = httpok("-t", "1", "-b", "healthy", url()).check();
+        long ms = (System.nanoTime() - start) / 1_000_000;
         assertEquals("error contacting " + url() + ": timed out after 1 s", check.line());
         assertTrue(ms >= 900 && ms < 3000, "took " + ms + " ms");
     }
