@@ -4,7 +4,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -65,14 +64,14 @@ final class FaultySmtp implements AutoCloseable {
             }
             InputStream in = client.getInputStream();
             OutputStream out = client.getOutputStream();
-            write(out, "220 faulty ESMTP");
+            Sockets.write(out, "220 faulty ESMTP\r\n");
             StringBuilder data = null;
-            for (String line = readLine(in); line != null; line = readLine(in)) {
+            for (String line = Sockets.readLine(in); line != null; line = Sockets.readLine(in)) {
                 if (data != null) {
                     if (line.equals(".")) {
                         received.add(data.toString());
                         data = null;
-                        write(out, "250 2.0.0 queued");
+                        Sockets.write(out, "250 2.0.0 queued\r\n");
                     } else {
                         data.append(line.startsWith("..") ? line.substring(1) : line).append('\n');
                     }
@@ -80,18 +79,18 @@ final class FaultySmtp implements AutoCloseable {
                 }
                 String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase() : line.toUpperCase();
                 switch (verb) {
-                    case "EHLO", "HELO" -> write(out, "250 faulty");
-                    case "MAIL", "RSET", "NOOP" -> write(out, "250 2.0.0 ok");
-                    case "RCPT" -> write(out, rcpt.apply(line.replaceAll("(?i)^RCPT TO:\\s*<?([^>]*)>?.*$", "$1")));
+                    case "EHLO", "HELO" -> Sockets.write(out, "250 faulty\r\n");
+                    case "MAIL", "RSET", "NOOP" -> Sockets.write(out, "250 2.0.0 ok\r\n");
+                    case "RCPT" -> Sockets.write(out, rcpt.apply(line.replaceAll("(?i)^RCPT TO:\\s*<?([^>]*)>?.*$", "$1")) + "\r\n");
                     case "DATA" -> {
-                        write(out, "354 go ahead");
+                        Sockets.write(out, "354 go ahead\r\n");
                         data = new StringBuilder();
                     }
                     case "QUIT" -> {
-                        write(out, "221 2.0.0 bye");
+                        Sockets.write(out, "221 2.0.0 bye\r\n");
                         return;
                     }
-                    default -> write(out, "502 5.5.2 not implemented");
+                    default -> Sockets.write(out, "502 5.5.2 not implemented\r\n");
                 }
             }
         } catch (IOException e) {
@@ -103,39 +102,16 @@ final class FaultySmtp implements AutoCloseable {
 
     private static void relay(Socket client, int port) throws IOException {
         try (Socket real = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            Thread back = new Thread(() -> pump(real, client), "faulty-smtp-relay");
+            Thread back = new Thread(() -> Sockets.pump(real, client), "faulty-smtp-relay");
             back.setDaemon(true);
             back.start();
-            pump(client, real);
+            Sockets.pump(client, real);
             try {
                 back.join(10_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
-    }
-
-    private static void pump(Socket from, Socket to) {
-        try {
-            from.getInputStream().transferTo(to.getOutputStream());
-            to.shutdownOutput();
-        } catch (IOException e) {
-            // one side closed
-        }
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int c = in.read(); c >= 0; c = in.read()) {
-            if (c == '\n') return line.toString().replaceAll("\r$", "");
-            line.append((char) c);
-        }
-        return line.length() > 0 ? line.toString() : null;
-    }
-
-    private static void write(OutputStream out, String reply) throws IOException {
-        out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -100,21 +99,21 @@ final class TestTls {
             try (client) {
                 InputStream in = client.getInputStream();
                 OutputStream out = client.getOutputStream();
-                write(out, "220 front ESMTP\r\n");
+                Sockets.write(out, "220 front ESMTP\r\n");
                 while (true) {
-                    String line = readLine(in);
+                    String line = Sockets.readLine(in);
                     if (line == null) return;
                     String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase() : line.toUpperCase();
                     if (verb.equals("EHLO")) {
-                        write(out, "250-front\r\n250 STARTTLS\r\n");
+                        Sockets.write(out, "250-front\r\n250 STARTTLS\r\n");
                     } else if (verb.equals("STAR")) {
-                        write(out, "220 go ahead\r\n");
+                        Sockets.write(out, "220 go ahead\r\n");
                         break;
                     } else if (verb.equals("QUIT")) {
-                        write(out, "221 bye\r\n");
+                        Sockets.write(out, "221 bye\r\n");
                         return;
                     } else {
-                        write(out, "530 must issue STARTTLS first\r\n");
+                        Sockets.write(out, "530 must issue STARTTLS first\r\n");
                     }
                 }
                 SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(client, "127.0.0.1", client.getPort(), false);
@@ -122,43 +121,15 @@ final class TestTls {
                 tls.startHandshake();
                 try (Socket backend = new Socket(InetAddress.getLoopbackAddress(), backendPort)) {
                     InputStream backIn = backend.getInputStream();
-                    readLine(backIn); // GreenMail's greeting: the client already had ours
-                    Thread up = new Thread(() -> pump(tls, backend), "starttls-up");
+                    Sockets.readLine(backIn); // GreenMail's greeting: the client already had ours
+                    Thread up = new Thread(() -> Sockets.pump(tls, backend), "starttls-up");
                     up.setDaemon(true);
                     up.start();
-                    pump(backend, tls);
+                    Sockets.pump(backend, tls);
                 }
             } catch (IOException e) {
                 // the client went away or the handshake failed: that is what some tests want
             }
-        }
-
-        private static void pump(Socket from, Socket to) {
-            try {
-                from.getInputStream().transferTo(to.getOutputStream());
-            } catch (IOException ignored) {
-                // one side closed
-            } finally {
-                try {
-                    to.close();
-                } catch (IOException ignored) {
-                    // already closed
-                }
-            }
-        }
-
-        private static String readLine(InputStream in) throws IOException {
-            StringBuilder line = new StringBuilder();
-            for (int b = in.read(); b != '\n'; b = in.read()) {
-                if (b < 0) return null;
-                if (b != '\r') line.append((char) b);
-            }
-            return line.toString();
-        }
-
-        private static void write(OutputStream out, String text) throws IOException {
-            out.write(text.getBytes(StandardCharsets.US_ASCII));
-            out.flush();
         }
 
         @Override
