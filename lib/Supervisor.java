@@ -4,14 +4,18 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.net.SocketException;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.URI;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -187,27 +191,37 @@ public final class Supervisor {
                 }
             }, timeout.toMillis(), TimeUnit.MILLISECONDS);
             try {
-                channel.connect(address);
-            } catch (java.net.SocketException | java.nio.file.NoSuchFileException | java.nio.channels.UnresolvedAddressException e) {
-                watchdog.cancel(false);
-                throw new IOException("cannot connect to supervisord at " + url + ": "
-                        + (e instanceof java.nio.channels.UnresolvedAddressException ? "unknown host" : e.getMessage()));
-            }
-            try {
-                channel.write(ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.US_ASCII)));
-                channel.write(ByteBuffer.wrap(body));
-                return readHttpResponse(Channels.newInputStream(channel));
-            } catch (IOException e) {
-                if (!channel.isOpen()) {
-                    throw new IOException("supervisord at " + url + " did not answer within " + timeout.toSeconds() + " s");
+                connect(channel, address, timeout);
+                try {
+                    channel.write(ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.US_ASCII)));
+                    channel.write(ByteBuffer.wrap(body));
+                    return readHttpResponse(Channels.newInputStream(channel));
+                } catch (IOException e) {
+                    if (!channel.isOpen()) {
+                        throw new IOException("supervisord at " + url + " did not answer within " + timeout.toSeconds() + " s");
+                    }
+                    throw e;
                 }
-                throw e;
             } finally {
                 watchdog.cancel(false);
             }
-        } catch (java.nio.channels.AsynchronousCloseException e) {
-            throw new IOException("cannot connect to supervisord at " + url + ": no answer within " + timeout.toSeconds() + " s");
         }
+    }
+
+    /** Connects, saying what went wrong in terms of supervisord. */
+    private void connect(SocketChannel channel, SocketAddress address, Duration timeout) throws IOException {
+        String why;
+        try {
+            channel.connect(address);
+            return;
+        } catch (AsynchronousCloseException e) { // the watchdog closed it
+            why = "no answer within " + timeout.toSeconds() + " s";
+        } catch (UnresolvedAddressException e) {
+            why = "unknown host";
+        } catch (SocketException | NoSuchFileException e) {
+            why = e.getMessage();
+        }
+        throw new IOException("cannot connect to supervisord at " + url + ": " + why);
     }
 
     private byte[] readHttpResponse(InputStream in) throws IOException {
