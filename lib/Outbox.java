@@ -33,7 +33,6 @@ public final class Outbox {
     private final List<String> foldedSubjects = new ArrayList<>();
     private long folded;
     private Mail foldedTemplate; // From and To of the folded mails, for the notice
-    private long noticeCovers; // how many folded mails the notice being sent stands for
     private boolean sending;
     private boolean hurry; // shutting down: retry every second instead of backing off
     private long retryAt = System.nanoTime(); // no send before this (System.nanoTime) after a failure
@@ -121,9 +120,9 @@ public final class Outbox {
                 plugin + ": " + folded + " alert(s) folded while mail could not be sent", body.toString());
     }
 
-    /** Takes a mail that was sent (or refused for good) off the queue. */
-    private synchronized void done(Mail mail, boolean notice) {
-        if (notice) {
+    /** Takes a mail that was sent (or refused for good) off the queue; noticeCovers > 0 for a fold notice standing for that many. */
+    private synchronized void done(Mail mail, long noticeCovers) {
+        if (noticeCovers > 0) {
             // Mails folded while the notice was out are not in it: they stay for the next notice.
             int listed = (int) Math.min(noticeCovers, foldedSubjects.size());
             foldedSubjects.subList(0, listed).clear();
@@ -139,7 +138,7 @@ public final class Outbox {
         Duration delay = firstRetry;
         while (true) {
             Mail mail;
-            boolean notice;
+            long noticeCovers; // 0, or how many folded mails the notice being sent stands for
             synchronized (this) {
                 try {
                     while (true) {
@@ -151,21 +150,20 @@ public final class Outbox {
                 } catch (InterruptedException e) {
                     return;
                 }
-                notice = folded > 0; // the notice first: it stands for the oldest mails
-                mail = notice ? foldNotice() : queue.peek();
-                noticeCovers = notice ? folded : 0;
+                noticeCovers = folded; // the notice first: it stands for the oldest mails
+                mail = noticeCovers > 0 ? foldNotice() : queue.peek();
                 sending = true;
             }
             try {
                 sender.send(mail);
                 Log.info("mailed '%s' to %s", mail.subject(), String.join(", ", mail.to()));
                 delay = firstRetry;
-                done(mail, notice);
+                done(mail, noticeCovers);
             } catch (Mail.Rejected e) {
                 Log.error("mail '%s' refused for good, not retrying: %s; the mail follows\n%s", mail.subject(), e.getMessage(),
                         mail.body());
                 delay = firstRetry;
-                done(mail, notice);
+                done(mail, noticeCovers);
             } catch (IOException | RuntimeException e) {
                 synchronized (this) {
                     sending = false;
