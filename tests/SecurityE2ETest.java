@@ -39,6 +39,7 @@ class SecurityE2ETest {
     private GreenMail greenMail;
     private FakeSupervisor fake;
     private Process sleeper; // the process the fake supervisor says it runs: memmon measures it
+    private int closedPort; // httpok's URL: nothing listens there, so its check fails
     private final List<AutoCloseable> started = new ArrayList<>();
 
     @BeforeAll
@@ -52,6 +53,7 @@ class SecurityE2ETest {
         greenMail = new GreenMail(new ServerSetup(Repo.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         greenMail.start();
         sleeper = new ProcessBuilder("sleep", "300").start();
+        closedPort = Repo.freePort();
         fake = new FakeSupervisor();
         fake.processes = List.of(FakeSupervisor.process(EVIL_RPC_NAME, EVIL_RPC_NAME, 20, (int) sleeper.pid(), 60));
     }
@@ -74,18 +76,8 @@ class SecurityE2ETest {
             default -> List.of("-t", "ops@example.com", "-f", "alerts@example.com", "-s", "alerts\r\nX-Injected: yes");
         });
         args.addAll(mail);
-        if (plugin.equals("httpok")) args.add("http://127.0.0.1:" + closedPort + "/"); // the check fails: nothing listens
+        if (plugin.equals("httpok")) args.add("http://127.0.0.1:" + closedPort + "/");
         return args;
-    }
-
-    private final int closedPort = freePort();
-
-    private static int freePort() {
-        try {
-            return Repo.freePort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private ListenerProcess start(String plugin, List<String> args, Map<String, String> env) throws IOException {
