@@ -98,9 +98,11 @@ class crashmail implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        clock.scheduleWithFixedDelay(() -> summaries(storm.due(System.currentTimeMillis())), 1, 1, TimeUnit.SECONDS);
+        clock.scheduleWithFixedDelay(this::summariesDue, 1, 1, TimeUnit.SECONDS);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            summaries(storm.all()); // a crash loop still open at exit is reported now
+            synchronized (this) {
+                summaries(storm.all()); // a crash loop still open at exit is reported now
+            }
             if (outbox != null) outbox.drain(Outbox.AT_EXIT);
         }, "flush-at-exit"));
         return Listener.serve(this::onEvent);
@@ -115,7 +117,16 @@ class crashmail implements Callable<Integer> {
         storm = new Storm(foldAfter, foldWindow * 1000);
     }
 
-    void onEvent(Event event) {
+    /**
+     * The clock's check for ended crash loops. Synchronized with onEvent: a
+     * summary taken out of the storm here is queued before the next crash's
+     * mail can be, so mails keep the order of what happened.
+     */
+    synchronized void summariesDue() {
+        summaries(storm.due(System.currentTimeMillis()));
+    }
+
+    synchronized void onEvent(Event event) {
         if (!event.name().equals("PROCESS_STATE_EXITED") || event.expected()) return;
         if (!selection.includes(event.groupName(), event.processName())) return;
         long now = System.currentTimeMillis();
