@@ -11,7 +11,8 @@ import java.util.List;
  *
  * Every TICK advances the clock, by the time since the previous tick when
  * the ticks carry their time (so TICK_5 and TICK_60 together do not count
- * twice), else by the tick's own length. The original only counted the tick
+ * twice), else by the tick's own length. When the wall clock steps back,
+ * that tick counts its own length and the clock goes on from the new time. The original only counted the tick
  * named by -e, and a subscription to another tick silently never mailed.
  *
  * The list is bounded: past `capacity` lines the oldest are folded into a
@@ -59,9 +60,9 @@ public final class Batch {
 
     /** Advances the clock for a TICK event; true when the interval is over. */
     public synchronized boolean tick(int seconds, long when) {
-        if (when > 0 && lastWhen > 0) elapsed += Math.max(0, when - lastWhen);
-        else elapsed += seconds;
-        if (when > 0) lastWhen = Math.max(lastWhen, when);
+        if (when > 0 && lastWhen > 0 && when >= lastWhen) elapsed += when - lastWhen;
+        else elapsed += seconds; // the first tick, a tick without a time, or the wall clock stepped back
+        if (when > 0) lastWhen = when; // after a step back, the clock goes on from the new time
         return elapsed >= intervalSeconds;
     }
 
