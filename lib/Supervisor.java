@@ -39,7 +39,8 @@ public final class Supervisor {
         public final String name;
 
         Fault(int code, String message) {
-            super(faultName(code) + ": " + message);
+            // supervisord's faultString already starts with the name ("NOT_RUNNING: web"): say it once.
+            super(message.equals(faultName(code)) || message.startsWith(faultName(code) + ":") ? message : faultName(code) + ": " + message);
             this.code = code;
             this.name = faultName(code);
         }
@@ -82,22 +83,31 @@ public final class Supervisor {
         return t;
     });
 
+    /** A call that got no answer in time (the server may still be doing what it was asked). */
+    public static final class TimedOut extends IOException {
+        TimedOut(String message) { super(message); }
+    }
+
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
-    /** stopProcess/startProcess with wait last as long as stopwaitsecs or startsecs; bounded anyway. */
-    private static final Duration WAIT_TIMEOUT = Duration.ofSeconds(60);
+    /** stopProcess/startProcess with wait last as long as stopwaitsecs or startsecs; one call is bounded anyway. */
+    public static final Duration WAIT_TIMEOUT = Duration.ofSeconds(60);
+    /** How long stopAndWait goes on polling a process that is still STOPPING (supervisord SIGKILLs it after stopwaitsecs). */
+    static final Duration LONGEST_STOP = Duration.ofHours(1);
 
     private final URI url;
     private final Duration timeout;
+    private final Duration waitTimeout;
     private final String authorization; // null without credentials
 
     public Supervisor(String serverUrl, String username, String password) {
-        this(serverUrl, username, password, DEFAULT_TIMEOUT);
+        this(serverUrl, username, password, DEFAULT_TIMEOUT, WAIT_TIMEOUT);
     }
 
-    /** timeout bounds each call, connect included; stop and start with wait get max(timeout, 60 s). */
-    public Supervisor(String serverUrl, String username, String password, Duration timeout) {
+    /** timeout bounds each call, connect included; stop and start with wait get max(timeout, waitTimeout). */
+    public Supervisor(String serverUrl, String username, String password, Duration timeout, Duration waitTimeout) {
         this.url = URI.create(serverUrl);
         this.timeout = timeout;
+        this.waitTimeout = waitTimeout;
         String scheme = url.getScheme() == null ? "" : url.getScheme();
         if (!scheme.equals("http") && !scheme.equals("unix")) {
             throw new IllegalArgumentException("SUPERVISOR_SERVER_URL must be http://host:port or unix:///path, not " + serverUrl);
@@ -122,7 +132,7 @@ public final class Supervisor {
         if (!(call(timeout, "supervisor.getAllProcessInfo") instanceof List<?> list)) {
             throw new IOException("getAllProcessInfo did not return an array");
         }
-        for (Object item : list) all.add(ProcessInfo.from(item));
+        for (Object item : list) all.add(info("getAllProcessInfo", item));
         return all;
     }
 
@@ -133,15 +143,56 @@ public final class Supervisor {
     }
 
     public ProcessInfo getProcessInfo(String namespec) throws IOException {
-        return ProcessInfo.from(call(timeout, "supervisor.getProcessInfo", namespec));
+        return info("getProcessInfo", call(timeout, "supervisor.getProcessInfo", namespec));
+    }
+
+    private static ProcessInfo info(String method, Object value) throws IOException {
+        try {
+            return ProcessInfo.from(value);
+        } catch (RuntimeException e) {
+            throw new IOException("supervisord's answer to " + method + " is not a process: " + e.getMessage());
+        }
     }
 
     public boolean stopProcess(String namespec, boolean wait) throws IOException {
-        return Boolean.TRUE.equals(call(wait ? max(WAIT_TIMEOUT, timeout) : timeout, "supervisor.stopProcess", namespec, wait));
+        return Boolean.TRUE.equals(call(wait ? max(waitTimeout, timeout) : timeout, "supervisor.stopProcess", namespec, wait));
+    }
+
+    /**
+     * Stops a process and returns once it has stopped, however long its
+     * stopwaitsecs (workers draining for minutes): when supervisord's own wait
+     * outlasts the call's timeout, its state is polled until it leaves
+     * STOPPING. Throws when it could not be stopped.
+     */
+    public void stopAndWait(String namespec) throws IOException {
+        long deadline = System.nanoTime() + LONGEST_STOP.toNanos();
+        try {
+            stopProcess(namespec, true);
+            return;
+        } catch (TimedOut e) {
+            Log.info("%s is still stopping after %d s (a long stopwaitsecs?): waiting until it has stopped", namespec,
+                    max(waitTimeout, timeout).toSeconds());
+        }
+        while (System.nanoTime() < deadline) {
+            ProcessInfo p;
+            try {
+                p = getProcessInfo(namespec);
+            } catch (TimedOut e) {
+                continue; // supervisord busy: ask again
+            }
+            if (p.state() != ProcessInfo.STOPPING && p.state() != ProcessInfo.RUNNING) return;
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for " + namespec + " to stop");
+            }
+        }
+        throw new IOException(namespec + " did not stop within " + LONGEST_STOP.toMinutes() + " minutes");
     }
 
     public boolean startProcess(String namespec, boolean wait) throws IOException {
-        return Boolean.TRUE.equals(call(wait ? max(WAIT_TIMEOUT, timeout) : timeout, "supervisor.startProcess", namespec, wait));
+        return Boolean.TRUE.equals(call(wait ? max(waitTimeout, timeout) : timeout, "supervisor.startProcess", namespec, wait));
     }
 
     /** signal is a name ("HUP", "USR1") or a number as text. */
@@ -154,7 +205,12 @@ public final class Supervisor {
     /** One XML-RPC call; faults are thrown as {@link Fault}, with the two common set-up mistakes explained. */
     public Object call(Duration timeout, String method, Object... params) throws IOException {
         byte[] request = XmlRpc.call(method, params).getBytes(StandardCharsets.UTF_8);
-        byte[] response = post(request, timeout);
+        byte[] response;
+        try {
+            response = post(request, timeout);
+        } catch (RuntimeException e) { // a length or chunk size that is not a number
+            throw new IOException("supervisord's answer to " + method + " is not the HTTP expected: " + e);
+        }
         try {
             return XmlRpc.parseResponse(response);
         } catch (XmlRpc.Fault f) {
@@ -198,7 +254,7 @@ public final class Supervisor {
                     return readHttpResponse(Channels.newInputStream(channel));
                 } catch (IOException e) {
                     if (!channel.isOpen()) {
-                        throw new IOException("supervisord at " + url + " did not answer within " + timeout.toSeconds() + " s");
+                        throw new TimedOut("supervisord at " + url + " did not answer within " + timeout.toSeconds() + " s");
                     }
                     throw e;
                 }

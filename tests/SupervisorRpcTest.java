@@ -92,7 +92,7 @@ class SupervisorRpcTest {
             Supervisor.Fault fault = assertThrows(Supervisor.Fault.class, () -> rpc.getProcessInfo("nosuch"));
             assertEquals(Supervisor.BAD_NAME, fault.code);
             assertEquals("BAD_NAME", fault.name);
-            assertTrue(fault.getMessage().startsWith("BAD_NAME: "), fault.getMessage());
+            assertEquals("BAD_NAME: nosuch", fault.getMessage(), "the name once, as supervisord says it");
         }
         Supervisor.Fault unknown = assertThrows(Supervisor.Fault.class,
                 () -> supervisord.unix().call(Duration.ofSeconds(5), "supervisor.noSuchMethod"));
@@ -108,6 +108,7 @@ class SupervisorRpcTest {
             }
         });
         assertEquals("NOT_RUNNING", notRunning.name);
+        assertEquals("NOT_RUNNING: worker:worker_01", notRunning.getMessage());
     }
 
     @Test
@@ -139,7 +140,7 @@ class SupervisorRpcTest {
             silent.bind(UnixDomainSocketAddress.of(socket));
             long start = System.nanoTime();
             IOException e = assertThrows(IOException.class,
-                    () -> new Supervisor("unix://" + socket, null, null, Duration.ofSeconds(1)).getAllProcessInfo());
+                    () -> new Supervisor("unix://" + socket, null, null, Duration.ofSeconds(1), Duration.ofSeconds(1)).getAllProcessInfo());
             long ms = (System.nanoTime() - start) / 1_000_000;
             assertTrue(e.getMessage().contains("did not answer within 1 s"), e.getMessage());
             assertTrue(ms < 5000, "gave up after " + ms + " ms");
