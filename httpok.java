@@ -13,6 +13,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,7 @@ import lib.MailOptions;
 import lib.Outbox;
 import lib.ProcessInfo;
 import lib.Selection;
+import lib.Subprocess;
 import lib.Supervisor;
 import lib.Tls;
 import picocli.CommandLine.Command;
@@ -98,11 +100,14 @@ class httpok implements Callable<Integer> {
     @Option(names = {"-d", "--coredir"}, paramLabel = "DIR", description = "Dump a core of each hung process here before restarting it.")
     Path coredir;
 
+    boolean notEager;
+
+    // As superlance's getopt: of -e and -E, the one given last counts.
     @Option(names = {"-e", "--eager"}, description = "Check even when no selected process is RUNNING (the default).")
-    boolean eager;
+    void eager(boolean given) { notEager = false; }
 
     @Option(names = {"-E", "--not-eager"}, description = "Check only while a selected process is RUNNING.")
-    boolean notEager;
+    void notEager(boolean given) { notEager = true; }
 
     @Option(names = {"-w", "--delay"}, paramLabel = "SEC",
             description = "Do not restart a process that has been RUNNING for less than this many seconds.")
@@ -146,13 +151,15 @@ class httpok implements Callable<Integer> {
         configure(System.getenv());
         supervisor = Supervisor.fromEnvironment(System.getenv());
         if (email != null) {
-            outbox = new Outbox(mailOptions.sender(sendmail, System.getenv()), "httpok");
+            Mail.Sender sender = mailOptions.sender(sendmail, System.getenv());
             from = mailOptions.from("httpok");
+            MailOptions.warnIfLocal(sender, from, to);
+            outbox = new Outbox(sender, "httpok");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> outbox.drain(Outbox.AT_EXIT), "flush-at-exit"));
         }
         if (insecure) Log.warn("--insecure: the HTTPS certificate and host name of %s are NOT verified", uri);
-        Log.info("checking %s (timeout %d s, status %s%s); on failure %s; mail %s%s", uri, timeout, codes,
-                body == null ? "" : ", body containing '" + body + "'",
+        Log.info("checking %s (timeout %d s, status %s%s%s); on failure %s; mail %s%s", uri, timeout, codes,
+                body == null ? "" : ", body containing '" + body + "'", notEager ? ", only while a selected process is RUNNING" : "",
                 any ? "restart every process" : programs.isEmpty() ? "restart nothing (no -p or -a)" : "restart " + programs,
                 outbox == null ? "off" : "to " + email, dryRun ? "; DRY RUN: nothing is restarted" : "");
         return Listener.serve(this::onEvent);
@@ -170,7 +177,6 @@ class httpok implements Callable<Integer> {
             throw Cli.usage(spec, "'" + url + "' is not an http:// or https:// URL with a host");
         }
         if (timeout < 1) throw Cli.usage(spec, "Invalid value for option '--timeout': " + timeout + " is not a number of seconds above 0");
-        if (eager && notEager) throw Cli.usage(spec, "--eager and --not-eager exclude each other");
         if (insecure && caFile != null) throw Cli.usage(spec, "--insecure and --ca exclude each other");
         if (codes.isEmpty()) codes.add(200);
         if (email != null) to = Cli.checked(spec, "--email", () -> Mail.addresses(email));
@@ -303,7 +309,7 @@ class httpok implements Callable<Integer> {
         if (coredir != null) say(report, "gcore output for " + namespec + ":\n\n" + gcore(namespec, p.pid()));
         say(report, namespec + " is in RUNNING state, restarting");
         try {
-            supervisor.stopProcess(namespec, true);
+            supervisor.stopAndWait(namespec); // however long its stopwaitsecs: started again only once stopped
         } catch (IOException e) {
             // Starting it blindly could leave two copies, or hide why it would not stop.
             say(report, "Failed to stop process " + namespec + ": " + e.getMessage() + "; not starting it");
@@ -322,21 +328,13 @@ class httpok implements Callable<Integer> {
         List<String> argv = new ArrayList<>(Argv.split(gcore));
         argv.add(coredir.resolve(namespec).toString());
         argv.add(String.valueOf(pid));
+        Duration limit = Duration.ofSeconds(Math.max(60, timeout)); // a large process takes a while; a hung dump must not hang us
         try {
-            Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            // gcore of a large process takes a while, but a hung dump must not hang the listener.
-            byte[] output;
-            if (!process.waitFor(Math.max(60, timeout), TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                return argv.get(0) + " did not finish within " + Math.max(60, timeout) + " s";
-            }
-            output = process.getInputStream().readNBytes(16 * 1024);
-            return new String(output, StandardCharsets.UTF_8).strip() + (process.exitValue() == 0 ? "" : "\n(exit status " + process.exitValue() + ")");
+            Subprocess.Result result = Subprocess.run(argv, null, limit, 16 * 1024);
+            if (result.timedOut()) return argv.get(0) + " did not finish within " + limit.toSeconds() + " s";
+            return result.output() + (result.status() == 0 ? "" : "\n(exit status " + result.status() + ")");
         } catch (IOException e) {
             return "cannot run " + argv + ": " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
         }
     }
 

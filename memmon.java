@@ -54,7 +54,8 @@ class memmon implements Callable<Integer> {
             description = "Limit for a program: a bare name, group:name, or a numprocs group's name (repeatable).")
     List<String> programs = new ArrayList<>();
 
-    @Option(names = {"-g", "--group"}, paramLabel = "NAME=SIZE", description = "Limit for every process of a group (repeatable).")
+    @Option(names = {"-g", "--group", "--groupname"}, paramLabel = "NAME=SIZE",
+            description = "Limit for every process of a group (repeatable; --groupname is superlance's documented name).")
     List<String> groups = new ArrayList<>();
 
     @Option(names = {"-a", "--any"}, paramLabel = "SIZE", converter = Sizes.Bytes.class,
@@ -113,8 +114,9 @@ class memmon implements Callable<Integer> {
         if (email != null) {
             Mail.Sender sender = mailOptions.sender(sendmail, System.getenv());
             via = " via " + sender;
-            outbox = new Outbox(sender, "memmon");
             from = mailOptions.from("memmon");
+            MailOptions.warnIfLocal(sender, from, to);
+            outbox = new Outbox(sender, "memmon");
             // Reports not yet sent when supervisord stops us go out first (within Outbox.AT_EXIT).
             Runtime.getRuntime().addShutdownHook(new Thread(() -> outbox.drain(Outbox.AT_EXIT), "flush-at-exit"));
         }
@@ -177,7 +179,11 @@ class memmon implements Callable<Integer> {
             checked++;
             if (rss <= limit) continue;
             over++;
-            if (restart(p, rss, limit)) restarted++;
+            try {
+                if (restart(p, rss, limit)) restarted++;
+            } catch (IOException e) { // supervisord did not answer for this one: the others are still checked
+                Log.error("cannot restart %s: %s", p.namespec(), e.getMessage());
+            }
         }
         Log.info("%s: %d checked, %d over limit, %d restarted in %d ms", event.name(), checked, over, restarted,
                 (System.nanoTime() - started) / 1_000_000);
@@ -216,7 +222,7 @@ class memmon implements Callable<Integer> {
         if (p.pid() != cached.pid()) return false;
         Log.info("restarting %s: RSS %s", namespec, measured);
         try {
-            supervisor.stopProcess(namespec, true);
+            supervisor.stopAndWait(namespec); // however long its stopwaitsecs: it is started again only once stopped
         } catch (IOException e) {
             Log.error("failed to stop %s: %s", namespec, e.getMessage());
             mail("failed to stop process " + namespec, "memmon could not stop process " + namespec + " at " + now()

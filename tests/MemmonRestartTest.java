@@ -1,6 +1,7 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,10 @@ class MemmonRestartTest {
     }
 
     @AfterEach
-    void stop() { rpc.close(); }
+    void stop() throws InterruptedException {
+        rpc.close();
+        for (Outbox o : outboxes) o.stop();
+    }
 
     private memmon memmon(String... args) {
         memmon m = new memmon();
@@ -139,5 +143,35 @@ class MemmonRestartTest {
         assertEquals(List.of(), sent());
         memmon("-a", "1KB").onEvent(new Event(Map.of("eventname", "PROCESS_STATE_RUNNING"), "processname:web"));
         assertEquals(3, calls.size(), "non-TICK events are acknowledged and ignored");
+    }
+
+    @Test
+    void aStopLongerThanTheRpcTimeoutIsWaitedForAndTheProgramStartedAgain() throws Exception {
+        memmon m = memmon("-p", "web=1KB", "-m", "ops@example.com");
+        // supervisord's stop outlasts one call (60 s in use, 1 s here): a long stopwaitsecs, workers draining.
+        m.supervisor = new Supervisor("http://127.0.0.1:" + rpc.port(), null, null, Duration.ofSeconds(1), Duration.ofSeconds(1));
+        rpc.stopMillis = 3500;
+        m.onEvent(AlertsTest.tick());
+        assertEquals("supervisor.startProcess [web:web, false]", calls.get(calls.size() - 1), "started again once stopped: " + calls);
+        assertTrue(calls.stream().filter(c -> c.equals("supervisor.getProcessInfo [web:web]")).count() >= 2,
+                "its state was polled while it stopped: " + calls);
+        assertEquals("memmon: process web:web restarted", sent().get(0).subject());
+    }
+
+    @Test
+    void oneProcessThatCannotBeAskedAboutDoesNotEndTheTick() throws Exception {
+        memmon m = memmon("-a", "1KB");
+        int pid = (int) ProcessHandle.current().pid();
+        rpc.processes = List.of(FakeSupervisor.process("web", "web", 20, pid, 5), FakeSupervisor.process("api", "api", 20, pid, 5));
+        rpc.faults.put("supervisor.getProcessInfo", Supervisor.FAILED);
+        m.onEvent(AlertsTest.tick());
+        assertEquals(List.of("supervisor.getAllProcessInfo []", "supervisor.getProcessInfo [web:web]", "supervisor.getProcessInfo [api:api]"),
+                calls, "the second process is still checked");
+
+        calls.clear();
+        rpc.faults.clear();
+        rpc.answers.put("supervisor.getProcessInfo", "not a struct"); // an answer that does not parse is an IOException too
+        m.onEvent(AlertsTest.tick());
+        assertEquals(2, calls.stream().filter(c -> c.startsWith("supervisor.getProcessInfo")).count(), calls.toString());
     }
 }
