@@ -25,10 +25,25 @@ public record Mail(String from, List<String> to, String subject, String body) {
         void send(Mail mail) throws IOException;
     }
 
-    /** The server refused this mail for good (SMTP 5xx): sending it again would only be refused again. */
+    /** The server refused this mail for good (SMTP 5xx), or it cannot be built: sending it again would fail again. */
     public static final class Rejected extends IOException {
         public Rejected(String message) { super(message); }
     }
+
+    /** Some recipients have the mail; `rest` is the same mail to those deferred (4xx), to be tried again. */
+    public static final class Partial extends IOException {
+        private final transient Mail rest;
+
+        public Partial(Mail rest, String message) {
+            super(message);
+            this.rest = rest;
+        }
+
+        public Mail rest() { return rest; }
+    }
+
+    /** The same mail to other recipients. */
+    public Mail to(List<String> recipients) { return new Mail(from, recipients, subject, body); }
 
     public Mail {
         from = header(from);
@@ -42,8 +57,18 @@ public record Mail(String from, List<String> to, String subject, String body) {
         return value == null ? "" : value.replaceAll("[\r\n]+", " ");
     }
 
-    /** Checks an address the way sending it will; the message names the bad one. */
+    /**
+     * Checks an address the way sending it will; the message names the bad
+     * one. A bare local part ("root", "ops") is a local mailbox or alias,
+     * which sendmail -t delivers: accepted, as superlance accepted it.
+     */
     public static String address(String text) {
+        if (isLocal(text)) {
+            if (!text.matches("[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")) {
+                throw new IllegalArgumentException("'" + text + "' is not a mail address or a local mailbox name");
+            }
+            return text;
+        }
         try {
             new InternetAddress(text, true);
             return text;
@@ -52,9 +77,17 @@ public record Mail(String from, List<String> to, String subject, String body) {
         }
     }
 
+    /** True for a local mailbox name without a domain ("root"). */
+    public static boolean isLocal(String address) { return address.indexOf('@') < 0; }
+
+    private static InternetAddress internet(String address) throws AddressException {
+        return new InternetAddress(address, !isLocal(address)); // strict parsing wants a domain
+    }
+
     /** "a@x, b@y" to its addresses, each checked; none at all is an error too. */
     public static List<String> addresses(String list) {
-        List<String> all = java.util.Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        // strip, not trim: trim would also drop control characters, which must be refused, not hidden
+        List<String> all = java.util.Arrays.stream(list.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
         if (all.isEmpty()) throw new IllegalArgumentException("no address in '" + list + "'");
         for (String address : all) address(address);
         return all;
@@ -62,9 +95,9 @@ public record Mail(String from, List<String> to, String subject, String body) {
 
     MimeMessage toMime(Session session) throws MessagingException {
         MimeMessage message = new MimeMessage(session);
-        message.setFrom(new InternetAddress(from, true));
+        message.setFrom(internet(from));
         InternetAddress[] recipients = new InternetAddress[to.size()];
-        for (int i = 0; i < recipients.length; i++) recipients[i] = new InternetAddress(to.get(i), true);
+        for (int i = 0; i < recipients.length; i++) recipients[i] = internet(to.get(i));
         message.setRecipients(Message.RecipientType.TO, recipients);
         if (!subject.isEmpty()) message.setSubject(subject, "UTF-8"); // crashsms sends none by default
         message.setSentDate(new Date());
@@ -80,7 +113,7 @@ public record Mail(String from, List<String> to, String subject, String body) {
             toMime(Session.getInstance(new Properties())).writeTo(out);
             return out.toByteArray();
         } catch (MessagingException e) {
-            throw new IOException("cannot build the mail: " + e.getMessage(), e);
+            throw new Rejected("cannot build the mail: " + e.getMessage()); // the same mail never builds
         }
     }
 }

@@ -16,8 +16,10 @@ import java.util.List;
  * a delay that doubles from 5 s up to 5 min: no alert is lost while the
  * server is down. Past `capacity` queued mails the oldest are folded into one
  * notice that lists their subjects, so even then the fact is kept.
- * A mail the server refuses for good (5xx) is not retried, which would hold
- * every later alert behind it: its whole text goes to the log instead.
+ * A mail the server refuses for good (5xx), or that cannot be built at all,
+ * is not retried, which would hold every later alert behind it: its whole
+ * text goes to the log instead. When some recipients took a mail and others
+ * were only deferred (4xx), the next tries go to those others alone.
  */
 public final class Outbox {
     /** How long a plugin keeps sending at exit: supervisord's stopwaitsecs is 10 s by default, then SIGKILL. */
@@ -37,6 +39,7 @@ public final class Outbox {
     private boolean hurry; // shutting down: retry every second instead of backing off
     private long retryAt = System.nanoTime(); // no send before this (System.nanoTime) after a failure
     private Thread worker;
+    private boolean stopped;
 
     public Outbox(Mail.Sender sender, String plugin) {
         this(sender, plugin, 1000, Duration.ofSeconds(5), Duration.ofMinutes(5));
@@ -54,7 +57,7 @@ public final class Outbox {
     public synchronized void submit(Mail mail) {
         if (queue.size() >= capacity) fold(queue.poll());
         queue.add(mail);
-        if (worker == null) { // started on the first mail: a listener that never mails never pays for it
+        if (worker == null && !stopped) { // started on the first mail: a listener that never mails never pays for it
             worker = new Thread(this::deliverForever, plugin + "-outbox");
             worker.setDaemon(true);
             worker.start();
@@ -103,6 +106,24 @@ public final class Outbox {
         return true;
     }
 
+    /**
+     * Ends the sending thread now, leaving what is queued unsent: for tests
+     * and embedders that own the outbox's lifetime. A plugin drains instead.
+     * Returns once the thread has ended (at most after the send in progress).
+     */
+    public void stop() throws InterruptedException {
+        Thread running;
+        synchronized (this) {
+            stopped = true;
+            running = worker;
+            notifyAll();
+        }
+        if (running != null) {
+            running.interrupt();
+            running.join();
+        }
+    }
+
     private void fold(Mail oldest) {
         folded++;
         foldedTemplate = oldest;
@@ -134,6 +155,16 @@ public final class Outbox {
         notifyAll();
     }
 
+    /** Some recipients have the mail already: only the others get the next try. */
+    private void resend(Mail sent, Mail rest, long noticeCovers) {
+        if (noticeCovers > 0) {
+            foldedTemplate = rest;
+        } else if (queue.peek() == sent) {
+            queue.poll();
+            queue.addFirst(rest);
+        }
+    }
+
     private void deliverForever() {
         Duration delay = firstRetry;
         while (true) {
@@ -142,6 +173,7 @@ public final class Outbox {
             synchronized (this) {
                 try {
                     while (true) {
+                        if (stopped) return;
                         long untilRetry = retryAt - System.nanoTime();
                         if (queue.isEmpty() && folded == 0) wait();
                         else if (untilRetry > 0) wait(Math.max(1, untilRetry / 1_000_000));
@@ -164,13 +196,21 @@ public final class Outbox {
                         mail.body());
                 delay = firstRetry;
                 done(mail, noticeCovers);
-            } catch (IOException | RuntimeException e) {
+            } catch (Throwable e) {
+                // Any failure, an Error too (OutOfMemoryError, LinkageError): this thread is the only one that
+                // mails, so it must live on. The mail stays at the head and is tried again later.
                 synchronized (this) {
                     sending = false;
+                    if (stopped) return;
+                    if (e instanceof Mail.Partial partial) resend(mail, partial.rest(), noticeCovers);
                     Duration wait = hurry ? Duration.ofSeconds(1) : delay;
                     retryAt = System.nanoTime() + wait.toNanos();
-                    Log.error("could not mail '%s': %s; %d mail(s) waiting, next try in %d s", mail.subject(),
-                            e.getMessage(), pending(), wait.toSeconds());
+                    try {
+                        Log.error("could not mail '%s': %s; %d mail(s) waiting, next try in %d s", mail.subject(),
+                                e instanceof IOException ? e.getMessage() : Log.describe(e), pending(), wait.toSeconds());
+                    } catch (Throwable ignored) {
+                        // out of memory even for the log line: the retry matters more
+                    }
                     notifyAll();
                 }
                 delay = delay.multipliedBy(2).compareTo(maxRetry) > 0 ? maxRetry : delay.multipliedBy(2);

@@ -9,8 +9,9 @@ import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Properties;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
 import javax.net.ssl.SSLSocketFactory;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
@@ -74,22 +75,40 @@ public final class Smtp implements Mail.Sender {
     @Override
     public void send(Mail mail) throws IOException {
         Session session = Session.getInstance(properties(mail.from()));
+        MimeMessage message;
         try {
-            MimeMessage message = mail.toMime(session);
-            try (Transport transport = session.getTransport("smtp")) {
-                transport.connect(settings.host(), settings.port(), settings.user(), settings.password());
-                transport.sendMessage(message, message.getAllRecipients());
-            }
+            message = mail.toMime(session);
+        } catch (MessagingException e) {
+            throw new Mail.Rejected("cannot build the mail: " + Log.describe(e)); // the same mail never builds
+        }
+        try (Transport transport = session.getTransport("smtp")) {
+            transport.connect(settings.host(), settings.port(), settings.user(), settings.password());
+            transport.sendMessage(message, message.getAllRecipients());
         } catch (SendFailedException e) {
             Address[] sent = e.getValidSentAddresses();
-            if (sent != null && sent.length > 0) { // sendpartial: the others got it; sending again would repeat it to them
-                Log.warn("mailed '%s' to %s only; refused: %s", mail.subject(), Arrays.toString(sent), Log.describe(e));
-                return;
+            if (sent == null || sent.length == 0) throw failure(e);
+            // sendpartial: the others have it, and sending it again would repeat it to them.
+            List<String> deferred = deferred(e);
+            if (!deferred.isEmpty()) {
+                throw new Mail.Partial(mail.to(deferred), "mailed to " + Arrays.toString(sent) + " only; deferred, to be tried again: "
+                        + deferred + ": " + Log.describe(e));
             }
-            throw failure(e);
+            Log.warn("mailed '%s' to %s only; refused: %s", mail.subject(), Arrays.toString(sent), Log.describe(e));
         } catch (MessagingException e) {
             throw failure(e);
         }
+    }
+
+    /** The recipients of a partly sent mail that may yet take it: answered 4xx, or valid but not sent. */
+    private static List<String> deferred(SendFailedException e) {
+        java.util.Set<String> deferred = new java.util.LinkedHashSet<>();
+        if (e.getValidUnsentAddresses() != null) for (Address a : e.getValidUnsentAddresses()) deferred.add(a.toString());
+        for (Exception x = e; x != null; x = x instanceof MessagingException m ? m.getNextException() : null) {
+            if (x instanceof SMTPAddressFailedException f && f.getReturnCode() >= 400 && f.getReturnCode() < 500) {
+                deferred.add(f.getAddress().toString());
+            }
+        }
+        return List.copyOf(deferred);
     }
 
     /** A 5xx reply is final (Mail.Rejected); anything else may pass, and is worth another try. */

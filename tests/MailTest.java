@@ -2,6 +2,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.icegreen.greenmail.util.GreenMail;
@@ -215,5 +216,61 @@ class MailTest {
         assertTrue(noPassword.getMessage().contains(MailOptions.PASSWORD_ENV), noPassword.getMessage());
         assertThrows(IllegalArgumentException.class, () -> options("--smtp-starttls").sender("x", Map.of()));
         assertThrows(CommandLine.UnmatchedArgumentException.class, () -> options("--smtp-password", "argv-secret"));
+    }
+
+    @Test
+    void aSendmailThatStopsReadingABigMailIsStillBoundedByTheTimeout() throws Exception {
+        Mail big = new Mail("memmon@example.com", List.of("ops@example.com"), "big", "x".repeat(300_000)); // past a pipe's 64 KiB
+        Path deaf = script("deaf", "exec sleep 60"); // never reads its stdin
+        long start = System.nanoTime();
+        IOException hung = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> assertThrows(IOException.class, () -> new Sendmail(deaf.toString(), Duration.ofSeconds(1)).send(big)));
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(hung.getMessage().contains("did not finish within 1 s"), hung.getMessage());
+        assertTrue(ms < 10_000, "gave up after " + ms + " ms");
+    }
+
+    @Test
+    void aRecipientDeferredWithA4xxIsTriedAgainAloneWhileTheOthersHaveIt() throws Exception {
+        try (FaultySmtp server = new FaultySmtp(0)) {
+            server.rcpt = address -> address.startsWith("late") ? "451 4.3.0 mailbox busy, try later" : "250 2.1.5 ok";
+            Smtp smtp = smtp(server.port(), Smtp.Security.PLAIN, null, null, null, false);
+            Mail.Partial partial = assertThrows(Mail.Partial.class,
+                    () -> smtp.send(new Mail("memmon@example.com", List.of("ops@example.com", "late@example.com"), "s", "b")));
+            assertEquals(List.of("late@example.com"), partial.rest().to());
+            assertEquals(1, server.received.size(), "ops@ has it");
+            server.rcpt = address -> "250 2.1.5 ok";
+            smtp.send(partial.rest());
+            assertEquals(2, server.received.size());
+            server.rcpt = address -> address.startsWith("late") ? "550 5.1.1 no such mailbox" : "250 2.1.5 ok";
+            smtp.send(new Mail("memmon@example.com", List.of("ops@example.com", "late@example.com"), "s", "b")); // 5xx: final, not retried
+            assertEquals(3, server.received.size());
+        }
+    }
+
+    @Test
+    void aMailThatCannotBeBuiltIsRefusedForGoodNotRetried() throws Exception {
+        Mail unbuildable = new Mail("memmon@my_host", List.of("ops@example.com"), "s", "b"); // a host name with '_'
+        Mail.Rejected bySmtp = assertThrows(Mail.Rejected.class,
+                () -> smtp(smtpPort, Smtp.Security.PLAIN, null, null, null, false).send(unbuildable));
+        assertTrue(bySmtp.getMessage().contains("cannot build the mail"), bySmtp.getMessage());
+        assertThrows(Mail.Rejected.class, () -> new Sendmail(script("ok", "cat >/dev/null") + "", Duration.ofSeconds(10)).send(unbuildable));
+        // The default From is never such an address: the host name is left out when it cannot be in one.
+        assertEquals("memmon", MailOptions.defaultFrom("memmon", "my_host"));
+        assertEquals("memmon@web-1.example.com", MailOptions.defaultFrom("memmon", "web-1.example.com"));
+    }
+
+    @Test
+    void childrenDoNotInheritThePasswords() throws Exception {
+        Path out = dir.resolve("env.txt");
+        Path dump = script("dump-env", "env > '" + out + "'; cat > /dev/null");
+        String event = Frames.frame("PROCESS_STATE_EXITED", 1, "processname:web groupname:web from_state:RUNNING expected:0 pid:7");
+        Repo.Result r = Repo.run(List.of(Repo.launcher(), "crashmail.java", "-a", "-m", "ops@example.com", "-s", dump.toString()),
+                Map.of("SMTP_PASSWORD", "smtp-s3cret", "SUPERVISOR_PASSWORD", "rpc-s3cret"),
+                event.getBytes(StandardCharsets.UTF_8), Duration.ofMinutes(2));
+        assertEquals(0, r.status(), r.err());
+        String env = Files.readString(out);
+        assertTrue(env.contains("PATH="), env);
+        assertFalse(env.contains("smtp-s3cret") || env.contains("rpc-s3cret"), "a password reached the sendmail command:\n" + env);
     }
 }

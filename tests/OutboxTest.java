@@ -13,6 +13,7 @@ import lib.BatchMailer;
 import lib.Log;
 import lib.Mail;
 import lib.Outbox;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Delivery that never loses an alert: the outbox's retries, its bound, and the batch mailer on top of it. */
@@ -54,10 +55,23 @@ class OutboxTest {
         return new Outbox(sender, "test", capacity, Duration.ofMillis(50), Duration.ofMillis(200));
     }
 
+    private final List<Outbox> started = new ArrayList<>();
+
+    /** Every outbox a test makes is stopped when it ends: no thread of one test sends on into the next. */
+    private Outbox kept(Outbox outbox) {
+        started.add(outbox);
+        return outbox;
+    }
+
+    @AfterEach
+    void stopOutboxes() throws InterruptedException {
+        for (Outbox o : started) o.stop();
+    }
+
     @Test
     void failedSendsAreRetriedInOrderUntilTheServerIsBack() throws Exception {
         FlakySender sender = new FlakySender(4);
-        Outbox outbox = outbox(sender, 100);
+        Outbox outbox = kept(outbox(sender, 100));
         for (int i = 1; i <= 3; i++) outbox.submit(mail("crash " + i));
         Repo.await("three mails", Duration.ofSeconds(10), () -> sender.delivered.size() == 3);
         assertEquals(List.of("crash 1", "crash 2", "crash 3"), sender.subjects());
@@ -69,7 +83,7 @@ class OutboxTest {
     void submitNeverWaitsForASlowServer() {
         FlakySender sender = new FlakySender(0);
         sender.delayMillis = 2000;
-        Outbox outbox = outbox(sender, 100);
+        Outbox outbox = kept(outbox(sender, 100));
         long start = System.nanoTime();
         for (int i = 0; i < 50; i++) outbox.submit(mail("m" + i));
         long ms = (System.nanoTime() - start) / 1_000_000;
@@ -80,7 +94,7 @@ class OutboxTest {
     @Test
     void pastItsCapacityTheOldestAreFoldedIntoOneNotice() throws Exception {
         FlakySender sender = new FlakySender(Integer.MAX_VALUE);
-        Outbox outbox = outbox(sender, 3);
+        Outbox outbox = kept(outbox(sender, 3));
         for (int i = 1; i <= 5; i++) outbox.submit(mail("crash " + i));
         assertEquals(4, outbox.pending(), "3 mails and the notice for the 2 folded ones");
         sender.failures = 0;
@@ -94,14 +108,14 @@ class OutboxTest {
     @Test
     void drainSendsWhatIsLeftAndGivesUpInTime() {
         FlakySender sender = new FlakySender(1);
-        Outbox outbox = new Outbox(sender, "test", 100, Duration.ofMinutes(5), Duration.ofMinutes(5));
+        Outbox outbox = kept(new Outbox(sender, "test", 100, Duration.ofMinutes(5), Duration.ofMinutes(5)));
         outbox.submit(mail("last words"));
         // The first try fails and the next would be in 5 minutes; drain retries within a second or so.
         assertTrue(outbox.drain(Duration.ofSeconds(5)));
         assertEquals(List.of("last words"), sender.subjects());
 
         FlakySender dead = new FlakySender(Integer.MAX_VALUE);
-        Outbox stuck = outbox(dead, 100);
+        Outbox stuck = kept(outbox(dead, 100));
         stuck.submit(mail("never"));
         java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
         Log.to(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
@@ -115,7 +129,6 @@ class OutboxTest {
         assertTrue(ms >= 800 && ms < 3000, "drain gave up after " + ms + " ms");
         assertTrue(log.toString(java.nio.charset.StandardCharsets.UTF_8).contains("unsent: never\\nbody"),
                 "the alert survives in the log: " + log);
-        dead.failures = 0; // let its thread finish, so it does not retry for the rest of the test run
     }
 
     @Test
@@ -132,7 +145,7 @@ class OutboxTest {
         java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
         Log.to(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
         try {
-            Outbox outbox = outbox(sender, 100);
+            Outbox outbox = kept(outbox(sender, 100));
             outbox.submit(mail("bad"));
             outbox.submit(mail("good"));
             Repo.await("the good mail", Duration.ofSeconds(5), () -> delivered.size() == 1);
@@ -163,7 +176,7 @@ class OutboxTest {
             }
             delivered.add(mail);
         };
-        Outbox outbox = new Outbox(sender, "test", 2, Duration.ofMillis(300), Duration.ofMillis(300));
+        Outbox outbox = kept(new Outbox(sender, "test", 2, Duration.ofMillis(300), Duration.ofMillis(300)));
         for (int i = 1; i <= 4; i++) outbox.submit(mail("crash " + i)); // 1 and 2 folded
         assertTrue(noticeStarted.await(5, java.util.concurrent.TimeUnit.SECONDS));
         outbox.submit(mail("crash 5")); // folds 3 while the first notice is being sent
@@ -214,7 +227,7 @@ class OutboxTest {
     @Test
     void aBatchThatCannotBeSentKeepsEveryLineAndNewLinesJoinTheNextMail() throws Exception {
         FlakySender sender = new FlakySender(Integer.MAX_VALUE);
-        BatchMailer mailer = new BatchMailer(new Batch(1.0, 1000), outbox(sender, 100),
+        BatchMailer mailer = new BatchMailer(new Batch(1.0, 1000), kept(outbox(sender, 100)),
                 lines -> new Mail("a@example.com", List.of("b@example.com"), "batch", lines.text()));
         mailer.add("crash 1");
         mailer.add("crash 2");
@@ -234,7 +247,7 @@ class OutboxTest {
     @Test
     void flushSendsAPendingBatchBeforeTheIntervalEnds() {
         FlakySender sender = new FlakySender(0);
-        BatchMailer mailer = new BatchMailer(new Batch(60.0, 1000), outbox(sender, 100),
+        BatchMailer mailer = new BatchMailer(new Batch(60.0, 1000), kept(outbox(sender, 100)),
                 lines -> new Mail("a@example.com", List.of("b@example.com"), "batch", lines.text()));
         mailer.add("crash 1");
         mailer.tick(60, 0);
@@ -243,5 +256,49 @@ class OutboxTest {
         assertEquals("crash 1\n", sender.delivered.get(0).body());
         assertTrue(mailer.flush(Duration.ofSeconds(1)), "nothing left: flush returns at once");
         assertEquals(1, sender.delivered.size());
+    }
+
+    @Test
+    void anErrorOnTheSendingThreadIsLoggedAndTheOutboxGoesOn() throws Exception {
+        List<Mail> delivered = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger tries = new AtomicInteger();
+        Outbox outbox = kept(outbox(mail -> {
+            if (tries.incrementAndGet() == 1) throw new OutOfMemoryError("Java heap space (simulated)");
+            if (tries.get() == 2) throw new NoClassDefFoundError("jakarta/mail/Simulated");
+            delivered.add(mail);
+        }, 100));
+        outbox.submit(mail("after two errors"));
+        Repo.await("the mail, once the errors have passed", Duration.ofSeconds(10), () -> delivered.size() == 1);
+        outbox.submit(mail("and the next one"));
+        Repo.await("the next mail", Duration.ofSeconds(10), () -> delivered.size() == 2);
+        assertEquals(4, tries.get(), "two errors, then one try per mail");
+    }
+
+    @Test
+    void recipientsDeferredWhileOthersTookTheMailAreTriedAgainAlone() throws Exception {
+        List<List<String>> tried = Collections.synchronizedList(new ArrayList<>());
+        Outbox outbox = kept(outbox(mail -> {
+            tried.add(mail.to());
+            if (mail.to().size() > 1) throw new Mail.Partial(mail.to(List.of("late@example.com")), "451 for late@example.com");
+        }, 100));
+        outbox.submit(new Mail("a@example.com", List.of("ops@example.com", "late@example.com"), "crash", "body"));
+        outbox.submit(mail("next"));
+        Repo.await("three tries", Duration.ofSeconds(10), () -> tried.size() == 3);
+        assertEquals(List.of(List.of("ops@example.com", "late@example.com"), List.of("late@example.com"), List.of("b@example.com")), tried,
+                "ops@ got it once; late@ again on its own, before the next mail");
+    }
+
+    @Test
+    void theBatchClockGoesOnAfterTheWallClockStepsBack() {
+        Batch batch = new Batch(0.5, 10);
+        long when = 1_800_000_000L;
+        assertFalse(batch.tick(5, when));
+        assertFalse(batch.tick(5, when + 5));
+        // NTP steps the clock back an hour: the ticks go on from the new time and the interval still ends.
+        long back = when - 3600;
+        assertFalse(batch.tick(5, back), "the step back counts its own 5 s");
+        assertFalse(batch.tick(5, back + 5));
+        assertFalse(batch.tick(5, back + 10));
+        assertTrue(batch.tick(5, back + 15), "six ticks of 5 s: the 30 s interval is over");
     }
 }
