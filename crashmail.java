@@ -45,7 +45,7 @@ class crashmail implements Callable<Integer> {
             description = "Watch this program: a bare name, group:name, or a group's name (repeatable).")
     List<String> programs = new ArrayList<>();
 
-    @Option(names = {"-a", "--any"}, description = "Watch every process.")
+    @Option(names = {"-a", "--any"}, description = "Watch every process (also what neither -p nor -a does, as in superlance).")
     boolean any;
 
     @Option(names = {"-o", "--optionalheader"}, paramLabel = "TEXT", description = "Subject prefix: 'TEXT: NAME crashed at ...'.")
@@ -87,8 +87,10 @@ class crashmail implements Callable<Integer> {
     public Integer call() throws IOException {
         configure(System.getenv());
         if (email != null) {
-            outbox = new Outbox(mailOptions.sender(sendmail, System.getenv()), "crashmail");
+            Mail.Sender sender = mailOptions.sender(sendmail, System.getenv());
             from = mailOptions.from("crashmail");
+            MailOptions.warnIfLocal(sender, from, to);
+            outbox = new Outbox(sender, "crashmail");
         }
         Log.info("watching %s; mail %s; %s", any ? "every process" : String.join(", ", programs),
                 outbox == null ? "off (no -m): crashes are only logged" : "to " + email,
@@ -108,9 +110,12 @@ class crashmail implements Callable<Integer> {
         return Listener.serve(this::onEvent);
     }
 
-    /** Checks the options; neither -p nor -a is a usage error (the original then mailed for every process). */
+    /** Checks the options. Neither -p nor -a watches every process, as superlance did (configs in the field rely on it). */
     void configure(java.util.Map<String, String> env) {
-        if (programs.isEmpty() && !any) throw Cli.usage(spec, "nothing to watch: use -p NAME (repeatable) or -a");
+        if (programs.isEmpty() && !any) {
+            any = true;
+            Log.info("no -p or -a given: watching every process, as superlance did");
+        }
         if (foldAfter < 0) throw Cli.usage(spec, "Invalid value for option '--fold-after': " + foldAfter + " is below 0");
         if (email != null) to = Cli.checked(spec, "--email", () -> Mail.addresses(email));
         selection = new Selection(programs, any, env);

@@ -71,6 +71,7 @@ public final class BatchOptions {
         if (from == null) throw Cli.usage(spec, "Missing required option: '--fromEmail=ADDR'");
         Cli.checked(spec, "--fromEmail", () -> Mail.address(from));
         Mail.Sender sender = sender(spec, mail, env);
+        MailOptions.warnIfLocal(sender, from, to);
         String subjectLine = subject != null ? subject : defaultSubject;
         String extra = text == null ? "" : "\n" + text + "\n";
         Log.info("batching every %s min (%s); mail to %s via %s", interval, tickEvent, String.join(", ", to), sender);

@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -67,7 +69,11 @@ public final class MailOptions {
                 caFile, insecure, timeout));
     }
 
-    /** The From address: --from, or PLUGIN@HOSTNAME. */
+    /**
+     * The From address: --from, or PLUGIN@HOSTNAME. A host name that is not
+     * valid in an address (my_host) would make every mail unbuildable: then
+     * the From is the bare PLUGIN, a local name the mail system qualifies.
+     */
     public String from(String plugin) {
         if (from != null) return Mail.address(from);
         String host;
@@ -76,7 +82,29 @@ public final class MailOptions {
         } catch (IOException e) {
             host = "localhost";
         }
-        return plugin + "@" + host;
+        return defaultFrom(plugin, host);
+    }
+
+    /** PLUGIN@HOST when that is a valid address, else PLUGIN alone (said once, at start). */
+    public static String defaultFrom(String plugin, String host) {
+        try {
+            return Mail.address(plugin + "@" + host);
+        } catch (IllegalArgumentException e) {
+            Log.warn("the host name '%s' cannot be part of a mail address: mail goes from '%s' (give --from to choose)", host, plugin);
+            return plugin;
+        }
+    }
+
+    /** Said at start: an SMTP server may refuse an address without a domain, which sendmail -t delivers locally. */
+    public static void warnIfLocal(Mail.Sender sender, String from, List<String> to) {
+        if (!(sender instanceof Smtp)) return;
+        List<String> local = new ArrayList<>();
+        if (Mail.isLocal(from)) local.add(from);
+        for (String a : to) if (Mail.isLocal(a)) local.add(a);
+        if (!local.isEmpty()) {
+            Log.warn("%s have no domain: an SMTP server may refuse them (the sendmail command delivers them to local mailboxes)",
+                    String.join(", ", local));
+        }
     }
 
     /** A password from a file (its first line) or, without one, from $SMTP_PASSWORD; null if neither. */

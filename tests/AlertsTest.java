@@ -20,6 +20,7 @@ import lib.Log;
 import lib.MailOptions;
 import lib.Outbox;
 import lib.Storm;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -58,20 +59,33 @@ class AlertsTest {
         }
     }
 
+    /** The outboxes the tests' plugins were given, stopped after each test. */
+    static final List<Outbox> OUTBOXES = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+    @AfterEach
+    void stopOutboxes() throws InterruptedException {
+        synchronized (OUTBOXES) {
+            for (Outbox o : OUTBOXES) o.stop();
+            OUTBOXES.clear();
+        }
+    }
+
     static crashmail crashmail(OutboxTest.FlakySender sender, String... args) {
         crashmail plugin = new crashmail();
         new CommandLine(plugin).parseArgs(args);
         plugin.configure(Map.of("SUPERVISOR_PROCESS_NAME", "crashmail", "SUPERVISOR_GROUP_NAME", "crashmail"));
         if (sender != null) {
             plugin.outbox = new Outbox(sender, "crashmail", 100, Duration.ofMillis(50), Duration.ofMillis(50));
+            OUTBOXES.add(plugin.outbox);
             plugin.from = "crashmail@example.com";
         }
         return plugin;
     }
 
     @Test
-    void crashmailNeedsSomethingToWatchAndValidOptions() {
-        assertEquals(2, exitStatus(new crashmail(), "-m", "ops@example.com"), "neither -p nor -a");
+    void crashmailWatchesEveryProcessByDefaultAndChecksItsOptions() {
+        crashmail all = crashmail(null, "-o", "PROD", "-m", "ops@example.com"); // neither -p nor -a: every process, as superlance
+        assertTrue(all.selection.includes("web", "web") && !all.selection.includes("crashmail", "crashmail"));
         assertEquals(2, exitStatus(new crashmail(), "-a", "-m", "not an address"));
         assertEquals(2, exitStatus(new crashmail(), "-a", "--fold-after", "-1"));
         assertEquals(2, exitStatus(new crashmail(), "-a", "--fold-window", "ten"));
