@@ -169,8 +169,13 @@ class AlertsE2ETest {
 
     @Test
     void batchPluginsMailEveryCrashOnceEvenThroughAnOutageAndAtExit() throws Exception {
-        int open = Repo.freePort(), locked = Repo.freePort(), down = Repo.freePort();
+        int open = Repo.freePort(), locked = Repo.freePort();
         GreenMail mail = smtp(open);
+        // The "down" listener's server: one that answers 421 until the test relays it to a real one. It holds its
+        // port all along (a port picked free and left unbound may be taken by any other server meanwhile).
+        FaultySmtp down = new FaultySmtp(0);
+        down.refuse = "421 4.3.2 down for maintenance";
+        GreenMail late = smtp(Repo.freePort());
         GreenMail auth = smtp(locked);
         auth.setUser("alerts@example.com", "alerts", "s3cret");
         auth.getUserManager().setAuthRequired(true);
@@ -187,11 +192,10 @@ class AlertsE2ETest {
                         "PROCESS_STATE_EXITED,TICK_5")
                 + listener("auth", "crashmailbatch", "-t auth@example.com -s 'Auth batch' -H 127.0.0.1:" + front.port()
                         + " -u alerts -p s3cret --tls --smtp-ca " + TestTls.caPem() + common, "PROCESS_STATE_EXITED,TICK_5")
-                + listener("down", "crashmailbatch", "-t down@example.com -H 127.0.0.1:" + down + common, "PROCESS_STATE_EXITED,TICK_5")
+                + listener("down", "crashmailbatch", "-t down@example.com -H 127.0.0.1:" + down.port() + common, "PROCESS_STATE_EXITED,TICK_5")
                 + listener("atexit", "crashmailbatch", "-t atexit@example.com -H 127.0.0.1:" + open + " -f supervisord@example.com -i 60",
                         "PROCESS_STATE_EXITED,TICK_5");
-        GreenMail late;
-        try (front; Supervisord s = Supervisord.start(sections)) {
+        try (front; down; Supervisord s = Supervisord.start(sections)) {
             s.awaitRunning(Duration.ofSeconds(60), List.of("cmb:cmb", "fmb:fmb", "sms:sms", "auth:auth", "down:down", "atexit:atexit"));
             s.unix().startProcess("crasher", false);
             try {
@@ -228,7 +232,9 @@ class AlertsE2ETest {
 
             // The "down" listener's server is not there yet: its batch waits and is retried.
             Repo.await("a failed send", Duration.ofSeconds(60), () -> s.read("down.err").contains("could not mail"));
-            late = smtp(down);
+            assertTrue(s.read("down.err").contains("421 4.3.2 down for maintenance"), s.read("down.err"));
+            down.relayTo = late.getSmtp().getPort(); // the server is back (relaying is checked first)
+            down.refuse = null;
             Repo.await("the held batch once the server is up", Duration.ofSeconds(60), () -> count(late, "down@example.com") > 0);
             assertEquals(0, count(mail, "atexit@example.com"), "an hour's batch is not due yet");
         }

@@ -93,8 +93,34 @@ class run {
             }
         };
         LauncherFactory.create().execute(request, report);
+        List<String> leaks = leftBehind();
+        for (String leak : leaks) System.out.println("LEFT RUNNING after the tests: " + leak);
+        if (!leaks.isEmpty()) failed.incrementAndGet();
         System.out.printf("%d passed, %d failed%s%n", passed.get(), failed.get(),
                 skipped.get() > 0 ? ", " + skipped.get() + " skipped" : "");
         System.exit(failed.get() == 0 && passed.get() > 0 ? 0 : 1);
+    }
+
+    /**
+     * What a test started and did not stop: threads that would keep a JVM
+     * alive or go on sending (an outbox's, though a daemon), and child
+     * processes. Each test stops what it started; a moment is allowed for
+     * what was stopped to end.
+     */
+    static List<String> leftBehind() throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            List<String> left = new ArrayList<>();
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t == Thread.currentThread() || !t.isAlive()) continue;
+                if (!t.isDaemon() || t.getName().endsWith("-outbox")) {
+                    left.add("thread '" + t.getName() + "'" + (t.isDaemon() ? " (daemon)" : ""));
+                }
+            }
+            ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                    .forEach(p -> left.add("process " + p.pid() + " " + p.info().commandLine().orElse("?")));
+            if (left.isEmpty() || System.nanoTime() > deadline) return left;
+            Thread.sleep(200);
+        }
     }
 }

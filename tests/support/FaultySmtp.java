@@ -14,12 +14,14 @@ import java.util.function.UnaryOperator;
  * An SMTP server on 127.0.0.1 that misbehaves on purpose, for the mail fault
  * tests. By default it speaks just enough SMTP itself, answering RCPT with
  * what `rcpt` says (a 4xx or 5xx to test refusals) and keeping each message
- * in `received`. `hang` makes it accept connections and never greet.
+ * in `received`. `hang` makes it accept connections and never greet;
+ * `refuse` greets with that reply (a 421) and hangs up.
  * `relayTo` makes it pass connections through, byte for byte, to a real
  * server (GreenMail): the fault is over.
  */
 final class FaultySmtp implements AutoCloseable {
     volatile boolean hang;
+    volatile String refuse; // a greeting such as "421 4.3.2 down", after which it hangs up: a server that is down
     volatile UnaryOperator<String> rcpt = address -> "250 2.1.5 ok";
     volatile int relayTo; // 0: no relay
     final List<String> received = Collections.synchronizedList(new ArrayList<>());
@@ -60,6 +62,10 @@ final class FaultySmtp implements AutoCloseable {
             }
             if (relayTo != 0) {
                 relay(client, relayTo);
+                return;
+            }
+            if (refuse != null) {
+                Sockets.write(client.getOutputStream(), refuse + "\r\n");
                 return;
             }
             InputStream in = client.getInputStream();

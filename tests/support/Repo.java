@@ -88,10 +88,18 @@ final class Repo {
         }
     }
 
-    /** Compiles a script with ./jbang build, so that a timed run or supervisord need not wait for javac. */
-    static void build(String script) throws IOException, InterruptedException {
+    private static final java.util.Set<String> BUILT = new java.util.HashSet<>();
+
+    /**
+     * Compiles a script with ./jbang build, so that a timed run or supervisord
+     * need not wait for javac. Once per test run: the classes that need a
+     * plugin all ask, and may ask at the same time.
+     */
+    static synchronized void build(String script) throws IOException, InterruptedException {
+        if (BUILT.contains(script)) return;
         Result built = run(List.of(launcher(), "build", script));
         if (built.status() != 0) throw new AssertionError("./jbang build " + script + " failed:\n" + built.err());
+        BUILT.add(script);
     }
 
     static Result run(List<String> command) throws IOException, InterruptedException {
