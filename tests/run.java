@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.platform.engine.DiscoverySelector;
+import org.junit.platform.engine.discovery.ClassNameFilter;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
 import org.junit.platform.launcher.TestExecutionListener;
@@ -40,6 +41,14 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * each is written in one place only.
  */
 class run {
+    /**
+     * Classes whose tests run programs (supervisord, the plugins through
+     * ./jbang, JBang itself) and mostly wait on them. They share no port, file
+     * or in-JVM state, so they run side by side, each class's tests in order.
+     */
+    static final String SIDE_BY_SIDE = ".*(E2ETest|ProtocolFuzzTest|DemoTest|LauncherTest|CatalogTest|ReadmeTest|CommandLinesTest)";
+    static final int CLASSES_AT_ONCE = 4;
+
     public static void main(String... args) throws Exception {
         List<DiscoverySelector> selectors = new ArrayList<>();
         for (String name : args) selectors.add(selectClass(name));
@@ -47,14 +56,27 @@ class run {
             Path jar = Path.of(run.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             selectors.addAll(selectClasspathRoots(Set.of(jar)));
         }
-        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
+        // First the in-JVM unit tests, one at a time (some point the log at a buffer, some time what they do);
+        // then the classes that run programs, several at once.
+        LauncherDiscoveryRequest unit = LauncherDiscoveryRequestBuilder.request()
                 .selectors(selectors)
+                .filters(ClassNameFilter.excludeClassNamePatterns(SIDE_BY_SIDE))
                 .configurationParameter("junit.jupiter.execution.timeout.default", "5 m")
-                // Sequential unless a class asks for @Execution(CONCURRENT): tests that wait out real timeouts.
+                // Sequential unless a class asks for @Execution(CONCURRENT).
                 .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
                 .configurationParameter("junit.jupiter.execution.parallel.mode.default", "same_thread")
                 .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
                 .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", "8")
+                .build();
+        LauncherDiscoveryRequest programs = LauncherDiscoveryRequestBuilder.request()
+                .selectors(selectors)
+                .filters(ClassNameFilter.includeClassNamePatterns(SIDE_BY_SIDE))
+                .configurationParameter("junit.jupiter.execution.timeout.default", "5 m")
+                .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.default", "same_thread")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
+                .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
+                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", String.valueOf(CLASSES_AT_ONCE))
                 .build();
         AtomicInteger passed = new AtomicInteger(), failed = new AtomicInteger(), skipped = new AtomicInteger();
         TestExecutionListener report = new TestExecutionListener() {
@@ -92,12 +114,14 @@ class run {
                 return cls + " > " + id.getDisplayName();
             }
         };
-        LauncherFactory.create().execute(request, report);
+        long start = System.nanoTime();
+        LauncherFactory.create().execute(unit, report);
+        LauncherFactory.create().execute(programs, report);
         List<String> leaks = leftBehind();
         for (String leak : leaks) System.out.println("LEFT RUNNING after the tests: " + leak);
         if (!leaks.isEmpty()) failed.incrementAndGet();
-        System.out.printf("%d passed, %d failed%s%n", passed.get(), failed.get(),
-                skipped.get() > 0 ? ", " + skipped.get() + " skipped" : "");
+        System.out.printf("%d passed, %d failed%s in %d s%n", passed.get(), failed.get(),
+                skipped.get() > 0 ? ", " + skipped.get() + " skipped" : "", (System.nanoTime() - start) / 1_000_000_000);
         System.exit(failed.get() == 0 && passed.get() > 0 ? 0 : 1);
     }
 
