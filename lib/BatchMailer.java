@@ -12,8 +12,13 @@ import java.util.function.Function;
  * sent before the process ends, within Outbox.AT_EXIT.
  */
 public final class BatchMailer {
-    /** Lines kept per batch before the oldest are folded into a count (10,000 crashes fit). */
-    public static final int CAPACITY = 100_000;
+    /**
+     * Lines kept per batch before the oldest are folded into a count (10,000
+     * crashes fit). Measured with the plugins' 32 MiB heap: 10,000 lines take
+     * 2 MiB and their mail at most 8 MiB while it is built; 100,000 took
+     * 13 MiB and building their mail ran out of heap.
+     */
+    public static final int CAPACITY = 10_000;
 
     private final Batch batch;
     private final Outbox outbox;

@@ -115,9 +115,12 @@ class AlertsE2ETest {
                 + listener("cm_p", "crashmail", "-p crasher -p worker:worker_1 -o P -m p@example.com --fold-after 3 --fold-window 15s" + smtp,
                         "PROCESS_STATE_EXITED")
                 + listener("cm_a", "crashmail", "-a -o A -m a@example.com" + smtp, "PROCESS_STATE_EXITED")
-                + listener("cm_log", "crashmail", "-a", "PROCESS_STATE_EXITED");
+                + listener("cm_log", "crashmail", "-a", "PROCESS_STATE_EXITED")
+                // supervisord expands %(host_node_name)s in command= (quoted, as a README line would have it).
+                + listener("cm_host", "crashmail", "-p crasher -o \"%(host_node_name)s\" -m host@example.com --fold-after 1" + smtp,
+                        "PROCESS_STATE_EXITED");
         try (Supervisord s = Supervisord.start(sections)) {
-            s.awaitRunning(Duration.ofSeconds(60), List.of("cm_p:cm_p", "cm_a:cm_a", "cm_log:cm_log")); // the programs wait for us
+            s.awaitRunning(Duration.ofSeconds(60), List.of("cm_p:cm_p", "cm_a:cm_a", "cm_log:cm_log", "cm_host:cm_host")); // the programs wait for us
             for (String p : List.of("crasher", "worker:worker_0", "worker:worker_1")) s.unix().startProcess(p, false);
 
             // -p with --fold-after 3: three crash mails for crasher, then one summary when its 15 s window ends.
@@ -146,6 +149,12 @@ class AlertsE2ETest {
                     () -> s.read("cm_a.err").contains("the mail for this crash of crasher:crasher is folded"));
             assertEquals(5, Mails.to(mail, "a@example.com").stream().filter(m -> subject(m).startsWith("A: crasher crashed at ")).count());
 
+            // The host name supervisord expanded is the subject's prefix.
+            String host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip(); // what platform.node() gives
+            Repo.await("the mail with the host name", Duration.ofSeconds(30), () -> count(mail, "host@example.com") > 0);
+            String hostSubject = subject(Mails.to(mail, "host@example.com").get(0));
+            assertTrue(hostSubject.startsWith(host + ": crasher crashed at "), hostSubject + " (host " + host + ")");
+
             // No -m: logged, never mailed.
             String log = s.read("cm_log.err");
             assertTrue(log.contains("mail off (no -m)") && log.contains("Process crasher in group crasher exited unexpectedly (pid "), log);
@@ -155,7 +164,7 @@ class AlertsE2ETest {
                 "cm_a's summary at exit");
         for (MimeMessage m : mail.getReceivedMessages()) {
             String address = m.getRecipients(Message.RecipientType.TO)[0].toString();
-            assertTrue(address.equals("p@example.com") || address.equals("a@example.com"), "unexpected mail to " + address);
+            assertTrue(List.of("p@example.com", "a@example.com", "host@example.com").contains(address), "unexpected mail to " + address);
         }
     }
 
