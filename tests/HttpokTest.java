@@ -106,7 +106,6 @@ class HttpokTest {
         assertEquals(2, AlertsTest.exitStatus(new httpok(), "localhost:8080"));
         assertEquals(2, AlertsTest.exitStatus(new httpok(), "-t", "0", "http://a/"));
         assertEquals(2, AlertsTest.exitStatus(new httpok(), "-c", "ok", "http://a/"));
-        assertEquals(2, AlertsTest.exitStatus(new httpok(), "-e", "-E", "http://a/"));
         assertEquals(2, AlertsTest.exitStatus(new httpok(), "--insecure", "--ca", "/etc/hostname", "http://a/"));
         assertEquals(2, AlertsTest.exitStatus(new httpok(), "-m", "not an address", "http://a/"));
         assertEquals(0, AlertsTest.exitStatus(new httpok(), "--version"));
