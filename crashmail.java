@@ -18,6 +18,7 @@ import lib.Log;
 import lib.Mail;
 import lib.MailOptions;
 import lib.Outbox;
+import lib.Postmortem;
 import lib.Selection;
 import lib.Sizes;
 import lib.Storm;
@@ -29,7 +30,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * crashmail, subscribed to PROCESS_STATE_EXITED: one mail per unexpected
- * exit (expected:0) of a selected process, as superlance sends it. A process
+ * exit (expected:0) of a selected process, as superlance sends it, with how
+ * it ended, its uptime and the end of its log below superlance's line. A process
  * in a crash loop gets at most --fold-after mails per --fold-window; its
  * further crashes come as one summary when the window ends.
  *
@@ -67,6 +69,11 @@ class crashmail implements Callable<Integer> {
             description = "The window, opened by a process's first crash (default: ${DEFAULT-VALUE}; seconds, or with s, m, h; 0: never fold).")
     long foldWindow;
 
+    @Option(names = "--log-lines", paramLabel = "N", defaultValue = "10",
+            description = "Add how it ended (exit status or signal), its uptime and the last N lines of its log "
+                    + "(stderr, else stdout) below superlance's line (default: ${DEFAULT-VALUE}; 0: superlance's body exactly).")
+    int logLines;
+
     @Mixin
     MailOptions mailOptions = new MailOptions();
 
@@ -75,6 +82,7 @@ class crashmail implements Callable<Integer> {
 
     Selection selection;
     Storm storm;
+    Postmortem postmortem; // null with --log-lines 0 or without -m
     Outbox outbox; // null without -m
     String from;
     List<String> to;
@@ -91,6 +99,10 @@ class crashmail implements Callable<Integer> {
             from = mailOptions.from("crashmail");
             MailOptions.warnIfLocal(sender, from, to);
             outbox = new Outbox(sender, "crashmail");
+            if (logLines > 0) {
+                postmortem = Postmortem.forListener(System.getenv(), logLines);
+                postmortem.learnStarts(); // when the running programs started: the uptime of their first crash
+            }
         }
         Log.info("watching %s; mail %s; %s", any ? "every process" : String.join(", ", programs),
                 outbox == null ? "off (no -m): crashes are only logged" : "to " + email,
@@ -117,6 +129,7 @@ class crashmail implements Callable<Integer> {
             Log.info("no -p or -a given: watching every process, as superlance did");
         }
         if (foldAfter < 0) throw Cli.usage(spec, "Invalid value for option '--fold-after': " + foldAfter + " is below 0");
+        if (logLines < 0) throw Cli.usage(spec, "Invalid value for option '--log-lines': " + logLines + " is below 0");
         if (email != null) to = Cli.checked(spec, "--email", () -> Mail.addresses(email));
         selection = new Selection(programs, any, env);
         storm = new Storm(foldAfter, foldWindow * 1000);
@@ -139,7 +152,9 @@ class crashmail implements Callable<Integer> {
         String body = body(event);
         Log.info("%s", body);
         if (storm.admit(event.namespec(), Log.asctime(now) + " pid " + event.pid() + " from state " + event.fromState(), now)) {
-            mail(subject(event.processName() + " crashed at " + Log.asctime(now)), body + "\n");
+            // Read now, while it is fresh, not when the mail goes out; superlance's line stays first.
+            String why = postmortem == null ? "" : "\n" + postmortem.of(event.groupName(), event.processName(), event.pid()).text();
+            mail(subject(event.processName() + " crashed at " + Log.asctime(now)), body + "\n" + why);
         } else {
             Log.info("crash loop: the mail for this crash of %s is folded into a summary", event.namespec());
         }

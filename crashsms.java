@@ -12,6 +12,7 @@ import lib.Cli;
 import lib.Event;
 import lib.Log;
 import lib.MailOptions;
+import lib.Postmortem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
         description = {"Collects unexpected exits (PROCESS_STATE_EXITED, expected:0) and mails them once per interval "
                 + "to an email-to-SMS gateway (-t 5551234567@sms.example.net).",
                 "The body is kept to " + crashsms.MAX_BODY + " characters, one SMS: lines that do not fit are counted, "
-                        + "not listed. No subject unless -s gives one.", ""})
+                        + "not listed. No subject unless -s gives one. With --log-lines N, the end of the logs fills what room is left.", ""})
 class crashsms implements Callable<Integer> {
     static final int MAX_BODY = 160;
 
@@ -77,6 +78,15 @@ class crashsms implements Callable<Integer> {
             left--;
         }
         if (left > 0) body.append('+').append(left).append(" more");
+        // With --log-lines N: the end of the logs, as much as still fits (the last lines first to go).
+        for (Postmortem.Report report : batch.reports().values()) {
+            for (String line : report.lines()) {
+                String newline = body.length() == 0 || body.charAt(body.length() - 1) == '\n' ? "" : "\n";
+                int room = MAX_BODY - body.length() - newline.length();
+                if (room < 8) return body.toString(); // too little left to say anything
+                body.append(newline).append(line, 0, Math.min(line.length(), room));
+            }
+        }
         return body.toString();
     }
 }

@@ -3,7 +3,9 @@ package lib;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The lines a batch plugin collects between two mails, and the clock that
@@ -20,11 +22,14 @@ import java.util.List;
  * mail outage and the mail still says that they happened.
  */
 public final class Batch {
-    /** What a mail sends: the lines, and how many older ones were folded before them. */
-    public record Lines(List<String> lines, long folded, String firstFolded) {
+    /**
+     * What a mail sends: the lines, how many older ones were folded before
+     * them, and (with --log-lines) each process's account of its last crash.
+     */
+    public record Lines(List<String> lines, long folded, String firstFolded, Map<String, Postmortem.Report> reports) {
         public boolean isEmpty() { return lines.isEmpty() && folded == 0; }
 
-        /** The plain mail body: a fold notice if any, then one line each. */
+        /** The plain mail body: a fold notice if any, one line each, then one account per process. */
         public String text() {
             StringBuilder body = new StringBuilder();
             if (folded > 0) {
@@ -32,6 +37,7 @@ public final class Batch {
                         .append(firstFolded).append("\n\n");
             }
             for (String line : lines) body.append(line).append('\n');
+            reports.forEach((namespec, report) -> body.append("\n--- ").append(namespec).append(", the last time:\n").append(report.text()));
             return body.toString();
         }
     }
@@ -39,6 +45,7 @@ public final class Batch {
     private final double intervalSeconds;
     private final int capacity;
     private final Deque<String> lines = new ArrayDeque<>();
+    private final Map<String, Postmortem.Report> reports = new LinkedHashMap<>(); // namespec -> its latest, one each
     private long folded;
     private String firstFolded;
     private double elapsed;
@@ -58,6 +65,12 @@ public final class Batch {
         lines.add(line);
     }
 
+    /** A process's account of its latest crash; it replaces the one before (one per process per mail). */
+    public synchronized void report(String namespec, Postmortem.Report report) {
+        reports.remove(namespec);
+        reports.put(namespec, report);
+    }
+
     /** Advances the clock for a TICK event; true when the interval is over. */
     public synchronized boolean tick(int seconds, long when) {
         if (when > 0 && lastWhen > 0 && when >= lastWhen) elapsed += when - lastWhen;
@@ -68,8 +81,9 @@ public final class Batch {
 
     /** Everything collected so far; the batch starts again, empty, with its clock at zero. */
     public synchronized Lines take() {
-        Lines taken = new Lines(new ArrayList<>(lines), folded, firstFolded);
+        Lines taken = new Lines(new ArrayList<>(lines), folded, firstFolded, new LinkedHashMap<>(reports));
         lines.clear();
+        reports.clear();
         folded = 0;
         firstFolded = null;
         elapsed = 0;

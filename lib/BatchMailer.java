@@ -23,11 +23,17 @@ public final class BatchMailer {
     private final Batch batch;
     private final Outbox outbox;
     private final Function<Batch.Lines, Mail> toMail;
+    private final Postmortem postmortem; // null without --log-lines
 
     public BatchMailer(Batch batch, Outbox outbox, Function<Batch.Lines, Mail> toMail) {
+        this(batch, outbox, toMail, null);
+    }
+
+    public BatchMailer(Batch batch, Outbox outbox, Function<Batch.Lines, Mail> toMail, Postmortem postmortem) {
         this.batch = batch;
         this.outbox = outbox;
         this.toMail = toMail;
+        this.postmortem = postmortem;
     }
 
     /**
@@ -45,7 +51,10 @@ public final class BatchMailer {
             return;
         }
         String line = lineFor.apply(event);
-        if (line != null) add(line);
+        if (line == null) return;
+        add(line);
+        // Read while the event is handled: by the time the batch goes out, the log has moved on.
+        if (postmortem != null) batch.report(event.namespec(), postmortem.of(event.groupName(), event.processName(), event.pid()));
     }
 
     public void add(String line) {

@@ -50,6 +50,12 @@ public final class BatchOptions {
     @Option(names = "--tls", description = "Require STARTTLS, certificate verified; the same as --smtp-starttls.")
     boolean tls;
 
+    @Option(names = "--log-lines", paramLabel = "N", defaultValue = "0",
+            description = "Add, for each process in the mail, how its last crash ended and the last N lines of its log "
+                    + "(and for a failed start, supervisord's reason); asks supervisord, so it needs SUPERVISOR_SERVER_URL "
+                    + "(default: ${DEFAULT-VALUE}, off).")
+    int logLines;
+
     @Option(names = "--sendmail_program", paramLabel = "CMD",
             description = "Send through this sendmail command (run without a shell) instead of SMTP.")
     String sendmail;
@@ -75,8 +81,10 @@ public final class BatchOptions {
         String subjectLine = subject != null ? subject : defaultSubject;
         String extra = text == null ? "" : "\n" + text + "\n";
         Log.info("batching every %s min (%s); mail to %s via %s", interval, tickEvent, String.join(", ", to), sender);
+        if (logLines < 0) throw Cli.usage(spec, "Invalid value for option '--log-lines': " + logLines + " is below 0");
+        Postmortem postmortem = logLines > 0 ? Postmortem.forListener(env, logLines) : null;
         return new BatchMailer(new Batch(interval, BatchMailer.CAPACITY), new Outbox(sender, plugin),
-                lines -> new Mail(from, to, subjectLine, body.apply(lines) + extra));
+                lines -> new Mail(from, to, subjectLine, body.apply(lines) + extra), postmortem);
     }
 
     /** The legacy names fill in the shared SMTP options; the same setting given twice differently is an error. */

@@ -4,7 +4,8 @@ import java.util.Map;
 
 /** One entry of supervisor.getProcessInfo / getAllProcessInfo, typed. */
 public record ProcessInfo(String name, String group, int state, String statename, int pid,
-                          long start, long stop, long now, int exitstatus, String spawnerr, String description) {
+                          long start, long stop, long now, int exitstatus, String spawnerr, String description,
+                          String stdoutLogfile, String stderrLogfile) {
     public static final int STOPPED = 0, STARTING = 10, RUNNING = 20, BACKOFF = 30, STOPPING = 40,
             EXITED = 100, FATAL = 200, UNKNOWN = 1000;
 
@@ -12,7 +13,7 @@ public record ProcessInfo(String name, String group, int state, String statename
         if (!(value instanceof Map<?, ?> m)) throw new IllegalArgumentException("process info is not a struct: " + value);
         return new ProcessInfo(str(m, "name"), str(m, "group"), num(m, "state"), str(m, "statename"), num(m, "pid"),
                 num(m, "start"), num(m, "stop"), num(m, "now"), num(m, "exitstatus"), str(m, "spawnerr"),
-                str(m, "description"));
+                str(m, "description"), str(m, "stdout_logfile"), str(m, "stderr_logfile"));
     }
 
     /** group:name, the name supervisorctl and the RPC calls take. */

@@ -118,13 +118,18 @@ public final class Supervisor {
 
     /** The client for the supervisord that started this listener. */
     public static Supervisor fromEnvironment(Map<String, String> env) {
+        return fromEnvironment(env, DEFAULT_TIMEOUT);
+    }
+
+    /** The same, each call bounded by this timeout (a crash alert's context must not wait long). */
+    public static Supervisor fromEnvironment(Map<String, String> env, Duration timeout) {
         String url = env.get("SUPERVISOR_SERVER_URL");
         if (url == null || url.isBlank()) {
             throw new IllegalStateException("SUPERVISOR_SERVER_URL is not set: this program must run as a supervisor"
                     + " event listener ([eventlistener:x] in supervisord.conf), and supervisord needs a"
                     + " [unix_http_server] or [inet_http_server] section");
         }
-        return new Supervisor(url, env.get("SUPERVISOR_USERNAME"), env.get("SUPERVISOR_PASSWORD"));
+        return new Supervisor(url, env.get("SUPERVISOR_USERNAME"), env.get("SUPERVISOR_PASSWORD"), timeout, WAIT_TIMEOUT);
     }
 
     public List<ProcessInfo> getAllProcessInfo() throws IOException {
@@ -193,6 +198,26 @@ public final class Supervisor {
 
     public boolean startProcess(String namespec, boolean wait) throws IOException {
         return Boolean.TRUE.equals(call(wait ? max(waitTimeout, timeout) : timeout, "supervisor.startProcess", namespec, wait));
+    }
+
+    /**
+     * The last `bytes` of a program's "stdout" or "stderr" log as text, and
+     * whether the log was longer (its first line is then cut).
+     */
+    public Tail tailLog(String namespec, String channel, int bytes) throws IOException {
+        String method = "supervisor.tailProcess" + (channel.equals("stdout") ? "Stdout" : "Stderr") + "Log";
+        if (!(call(timeout, method, namespec, 0, bytes) instanceof List<?> answer) || answer.size() < 3) {
+            throw new IOException(method + " did not return [text, offset, overflow]");
+        }
+        return new Tail(String.valueOf(answer.get(0)), Boolean.TRUE.equals(answer.get(2)));
+    }
+
+    /** The end of a log: its text, and whether there was more before it. */
+    public record Tail(String text, boolean cut) {}
+
+    /** The last `bytes` of supervisord's own log (where it says how each process exited). */
+    public String tailMainLog(int bytes) throws IOException {
+        return String.valueOf(call(timeout, "supervisor.readLog", -bytes, 0));
     }
 
     /** signal is a name ("HUP", "USR1") or a number as text. */

@@ -65,7 +65,7 @@ public final class XmlRpc {
         Object value;
         boolean fault;
         try {
-            XMLStreamReader r = open(xml, "methodResponse");
+            XMLStreamReader r = open(legal(xml), "methodResponse");
             fault = nextStart(r, "fault", "params").equals("fault");
             if (!fault) nextStart(r, "param");
             nextStart(r, "value");
@@ -81,6 +81,29 @@ public final class XmlRpc {
         }
         return value;
     }
+
+    /**
+     * supervisord writes a program's log text into its answers as it is, and
+     * control characters other than tab, CR and LF are not XML: they arrive
+     * here as the text \xNN instead of failing the whole answer. (They are
+     * single bytes in UTF-8; no byte of a longer sequence is below 0x80.)
+     */
+    static byte[] legal(byte[] xml) {
+        int bad = 0;
+        for (byte b : xml) if (illegal(b)) bad++;
+        if (bad == 0) return xml;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(xml.length + 3 * bad);
+        for (byte b : xml) {
+            if (illegal(b)) {
+                out.writeBytes(String.format("\\x%02x", b).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            } else {
+                out.write(b);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static boolean illegal(byte b) { return b >= 0 && b < 0x20 && b != '\t' && b != '\n' && b != '\r'; }
 
     public static Call parseCall(byte[] xml) throws IOException {
         try {

@@ -73,10 +73,11 @@ class HttpokTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         never.countDown();
         web.stop(0);
         rpc.close();
+        for (Outbox o : outboxes) o.stop();
     }
 
     private String url() { return "http://127.0.0.1:" + web.getAddress().getPort() + "/health"; }
@@ -88,10 +89,13 @@ class HttpokTest {
         h.supervisor = rpc.client();
         if (h.email != null) { // as call() does
             h.outbox = new Outbox(mails::add, "httpok");
+            outboxes.add(h.outbox);
             h.from = "httpok@example.com";
         }
         return h;
     }
+
+    private final List<Outbox> outboxes = new java.util.ArrayList<>();
 
     private List<Mail> sent(httpok h) {
         assertTrue(h.outbox.drain(Duration.ofSeconds(10)));

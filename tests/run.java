@@ -47,7 +47,7 @@ class run {
      * or in-JVM state, so they run side by side, each class's tests in order.
      */
     static final String SIDE_BY_SIDE = ".*(E2ETest|ProtocolFuzzTest|DemoTest|LauncherTest|CatalogTest|ReadmeTest|CommandLinesTest)";
-    static final int CLASSES_AT_ONCE = 4;
+    static final int CLASSES_AT_ONCE = 3;
 
     public static void main(String... args) throws Exception {
         List<DiscoverySelector> selectors = new ArrayList<>();

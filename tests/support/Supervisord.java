@@ -29,6 +29,11 @@ final class Supervisord implements AutoCloseable {
 
     /** Starts supervisord with these program/eventlistener sections; `%(dir)s` in them is the temp dir, `%(port)s` the inet port. */
     static Supervisord start(String sections) throws IOException, InterruptedException {
+        return start(sections, "debug");
+    }
+
+    /** The same with supervisord's loglevel (debug copies every program's output into supervisord's own log). */
+    static Supervisord start(String sections, String loglevel) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("supervisord");
         Path socket = dir.resolve("supervisor.sock");
         int port = Repo.freePort();
@@ -46,14 +51,14 @@ final class Supervisord implements AutoCloseable {
                 logfile=%5$s/supervisord.log
                 pidfile=%5$s/supervisord.pid
                 childlogdir=%5$s
-                loglevel=debug
+                loglevel=%6$s
                 minfds=1024
                 minprocs=200
 
                 [rpcinterface:supervisor]
                 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 
-                """.formatted(socket, port, USER, PASSWORD, dir) + sections.replace("%(dir)s", dir.toString()).replace("%(port)s", String.valueOf(port));
+                """.formatted(socket, port, USER, PASSWORD, dir, loglevel) + sections.replace("%(dir)s", dir.toString()).replace("%(port)s", String.valueOf(port));
         Files.writeString(dir.resolve("supervisord.conf"), config);
         Supervisord supervisord = new Supervisord(dir, socket, port);
         try {
