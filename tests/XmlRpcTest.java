@@ -107,4 +107,14 @@ class XmlRpcTest {
             assertThrows(IOException.class, () -> XmlRpc.parseResponse(utf8(bad)), bad);
         }
     }
+
+    @Test
+    void controlCharactersFromAProgramsLogDoNotBreakTheAnswer() throws Exception {
+        // supervisord puts log text into its answer as it is: ESC and NUL are not XML.
+        String answer = "<?xml version='1.0'?><methodResponse><params><param><value><array><data>"
+                + "<value><string>red \u001b[31m and \u0000 nul\ttab</string></value><value><int>9</int></value>"
+                + "<value><boolean>1</boolean></value></data></array></value></param></params></methodResponse>";
+        assertEquals(java.util.List.of("red \\x1b[31m and \\x00 nul\ttab", 9, true),
+                lib.XmlRpc.parseResponse(answer.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
 }
