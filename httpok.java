@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
 import java.net.Proxy;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -63,6 +65,7 @@ import picocli.CommandLine.Spec;
                         + "count as ordinary processes for -a.", ""})
 class httpok implements Callable<Integer> {
     static final int MAX_BODY = 1 << 20; // what -b searches; a health page is small
+    static final String AUTH_ENV = "HTTPOK_AUTH";
     private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "httpok-watchdog");
         t.setDaemon(true);
@@ -125,7 +128,22 @@ class httpok implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Log what would be restarted; restart nothing, dump nothing, mail nothing.")
     boolean dryRun;
 
-    @Parameters(arity = "1", paramLabel = "URL", description = "The http:// or https:// URL to check.")
+    @Option(names = "--failures", paramLabel = "N", defaultValue = "1",
+            description = "Restart only after N failed checks in a row; one success starts the count again (default: ${DEFAULT-VALUE}).")
+    int failures;
+
+    @Option(names = "--header", paramLabel = "'NAME: VALUE'", description = "A header sent with the GET (repeatable); Host: is honoured.")
+    List<String> headers = new ArrayList<>();
+
+    @Option(names = "--auth-file", paramLabel = "FILE",
+            description = "Basic auth from this file's first line, USER:PASSWORD (or $" + AUTH_ENV + ", or the URL's user:pass@).")
+    Path authFile;
+
+    @Option(names = "--start-stopped", description = "When the check fails, also start selected processes that are EXITED or FATAL "
+            + "(not those STOPPED by hand).")
+    boolean startStopped;
+
+    @Parameters(arity = "1", paramLabel = "URL", description = "The http:// or https:// URL to check, or tcp://HOST:PORT for a TCP connect.")
     String url;
 
     @Mixin
@@ -135,12 +153,21 @@ class httpok implements Callable<Integer> {
     CommandSpec spec;
 
     URI uri;
+    String shown; // the URL as logs and mails show it: without a password
+    String authorization; // "Basic ..." or null
+    boolean tcp; // tcp://HOST:PORT: a connect is the check
+    final List<String> failed = new ArrayList<>(); // the failed checks in a row: "time: why"
     Selection selection;
     SSLSocketFactory sockets; // null: the JDK's default trust
     Supervisor supervisor;
     Outbox outbox; // null without -m
     String from;
     List<String> to; // -m, split and checked
+
+    static {
+        // A --header 'Host: ...' is sent as given (virtual hosts behind a local port); the JDK drops it otherwise.
+        System.setProperty("sun.net.http.allowRestrictedHeaders", "true");
+    }
 
     public static void main(String... args) {
         System.exit(Cli.execute(new httpok(), args));
@@ -157,72 +184,120 @@ class httpok implements Callable<Integer> {
             outbox = new Outbox(sender, "httpok");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> outbox.drain(Outbox.AT_EXIT), "flush-at-exit"));
         }
-        if (insecure) Log.warn("--insecure: the HTTPS certificate and host name of %s are NOT verified", uri);
-        Log.info("checking %s (timeout %d s, status %s%s%s); on failure %s; mail %s%s", uri, timeout, codes,
-                body == null ? "" : ", body containing '" + body + "'", notEager ? ", only while a selected process is RUNNING" : "",
-                any ? "restart every process" : programs.isEmpty() ? "restart nothing (no -p or -a)" : "restart " + programs,
+        if (insecure) Log.warn("--insecure: the HTTPS certificate and host name of %s are NOT verified", shown);
+        Log.info("checking %s (timeout %d s, %s%s%s%s%s); on %s %s; mail %s%s", shown, timeout,
+                tcp ? "a TCP connect" : "status " + codes, body == null ? "" : ", body containing '" + body + "'",
+                headers.isEmpty() ? "" : ", " + headers.size() + " header(s)", authorization == null ? "" : ", basic auth",
+                notEager ? ", only while a selected process is RUNNING" : "",
+                failures == 1 ? "failure" : failures + " failures in a row",
+                (any ? "restart every process" : programs.isEmpty() ? "restart nothing (no -p or -a)" : "restart " + programs)
+                        + (startStopped ? ", start those EXITED or FATAL" : ""),
                 outbox == null ? "off" : "to " + email, dryRun ? "; DRY RUN: nothing is restarted" : "");
         return Listener.serve(this::onEvent);
     }
 
     /** Checks the options and sets up TLS; a bad URL or value is a usage error (exit 2). */
-    void configure(Map<String, String> env) {
+    void configure(Map<String, String> env) throws IOException {
         try {
             uri = new URI(url);
         } catch (Exception e) {
             throw Cli.usage(spec, "'" + url + "' is not a URL: " + e.getMessage());
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
-        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-            throw Cli.usage(spec, "'" + url + "' is not an http:// or https:// URL with a host");
+        tcp = scheme.equals("tcp");
+        if (!scheme.equals("http") && !scheme.equals("https") && !tcp || uri.getHost() == null) {
+            throw Cli.usage(spec, "'" + url + "' is not an http://, https:// or tcp:// URL with a host");
         }
+        if (tcp && uri.getPort() < 0) throw Cli.usage(spec, "'" + url + "' has no port: tcp://HOST:PORT");
+        if (tcp && (!codes.isEmpty() || body != null)) throw Cli.usage(spec, "-c and -b are for HTTP: a tcp:// check only connects");
         if (timeout < 1) throw Cli.usage(spec, "Invalid value for option '--timeout': " + timeout + " is not a number of seconds above 0");
+        if (failures < 1) throw Cli.usage(spec, "Invalid value for option '--failures': " + failures + " is not a number above 0");
         if (insecure && caFile != null) throw Cli.usage(spec, "--insecure and --ca exclude each other");
+        for (String header : headers) {
+            int colon = header.indexOf(':');
+            if (colon <= 0 || header.substring(0, colon).isBlank() || header.chars().anyMatch(c -> c == '\r' || c == '\n')) {
+                throw Cli.usage(spec, "Invalid value for option '--header': '" + header + "' is not 'Name: value'");
+            }
+        }
         if (codes.isEmpty()) codes.add(200);
         if (email != null) to = Cli.checked(spec, "--email", () -> Mail.addresses(email));
         if (coredir != null) Argv.split(gcore); // a bad quote in -g fails now, not when a process hangs
         selection = new Selection(programs, any, env);
+        String credentials = authFile != null ? MailOptions.password(authFile, Map.of()) : env.get(AUTH_ENV);
+        if (credentials == null) credentials = uri.getUserInfo(); // http://user:pass@host/: the least private place
+        if (credentials != null) {
+            if (!credentials.contains(":")) throw Cli.usage(spec, "the credentials for basic auth are not USER:PASSWORD");
+            authorization = "Basic " + java.util.Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
+        }
+        try { // never a password in a log line or a mail
+            shown = new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), uri.getQuery(), null).toString();
+        } catch (java.net.URISyntaxException e) {
+            shown = uri.getScheme() + "://" + uri.getHost();
+        }
         if (insecure) sockets = Tls.trustingAnything().getSocketFactory();
         else if (caFile != null) sockets = Tls.trusting(caFile).getSocketFactory();
     }
 
     void onEvent(Event event) throws IOException {
         if (!event.isTick()) return; // acknowledged, ignored
-        if (notEager && !anySelectedRunning()) {
+        List<ProcessInfo> watched = notEager ? supervisor.getAllProcessInfo().stream().filter(selection::includes).toList() : List.of();
+        if (notEager && watched.stream().noneMatch(ProcessInfo::running)) {
             Log.info("%s: no selected process is RUNNING: not checking (--not-eager)", event.name());
             return;
         }
         long started = System.nanoTime();
         Check check = check();
         Log.info("%s: %s in %d ms", event.name(), check.line(), (System.nanoTime() - started) / 1_000_000);
-        if (check.problem() != null) act(check);
-    }
-
-    private boolean anySelectedRunning() throws IOException {
-        return supervisor.getAllProcessInfo().stream().anyMatch(p -> p.running() && selection.includes(p));
+        if (check.problem() == null) {
+            if (!failed.isEmpty()) Log.info("healthy again after %d failed check(s) in a row", failed.size());
+            failed.clear();
+            return;
+        }
+        if (notEager && watched.stream().anyMatch(p -> p.state() == ProcessInfo.STARTING || p.state() == ProcessInfo.BACKOFF)) {
+            Log.info("check failed while supervisord is starting a selected process itself: not counted (--not-eager)");
+            return;
+        }
+        failed.add(Log.asctime(System.currentTimeMillis()) + ": " + check.line());
+        if (failed.size() < failures) {
+            Log.info("check failed (%d of %d)", failed.size(), failures);
+            return;
+        }
+        if (failures > 1) Log.info("check failed (%d of %d): acting", failed.size(), failures);
+        List<String> inARow = List.copyOf(failed);
+        failed.clear();
+        act(check, inARow);
     }
 
     /** The outcome of one check: problem is null when healthy, else "bad status" or "bad body". */
     record Check(String problem, String line) {}
 
-    /** One GET, bounded by the timeout as a whole; a refused connection is retried every second within it. */
+    /** One GET (or TCP connect), bounded by the timeout as a whole; a refused connection is retried every second within it. */
     Check check() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
         while (true) {
             try {
-                return get(deadline);
+                return tcp ? connect(deadline) : get(deadline);
             } catch (ConnectException e) {
                 if (deadline - System.nanoTime() > TimeUnit.SECONDS.toNanos(1)) {
                     sleep(1000); // refused: the service may be restarting; try again within the timeout
                     continue;
                 }
-                return new Check("bad status returned", "error contacting " + uri + ": " + Log.describe(e));
+                return new Check("bad status returned", "error contacting " + shown + ": " + Log.describe(e));
             } catch (SocketTimeoutException e) {
-                return new Check("bad status returned", "error contacting " + uri + ": timed out after " + timeout + " s");
+                return new Check("bad status returned", "error contacting " + shown + ": timed out after " + timeout + " s");
             } catch (IOException | RuntimeException e) {
-                return new Check("bad status returned", "error contacting " + uri + ": " + Log.describe(e));
+                return new Check("bad status returned", "error contacting " + shown + ": " + Log.describe(e));
             }
         }
+    }
+
+    /** tcp://HOST:PORT: the service is up when it accepts a connection. */
+    private Check connect(long deadline) throws IOException {
+        int left = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        try (Socket socket = new Socket(Proxy.NO_PROXY)) {
+            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), left);
+        }
+        return new Check(null, "status contacting " + shown + ": connected");
     }
 
     /**
@@ -240,6 +315,11 @@ class httpok implements Callable<Integer> {
         connection.setUseCaches(false);
         connection.setRequestProperty("User-Agent", "httpok");
         connection.setRequestProperty("Connection", "close"); // each check on a fresh connection, as superlance's
+        for (String header : headers) {
+            int colon = header.indexOf(':');
+            connection.setRequestProperty(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
+        }
+        if (authorization != null) connection.setRequestProperty("Authorization", authorization);
         int left = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
         connection.setConnectTimeout(left);
         connection.setReadTimeout(left);
@@ -250,7 +330,7 @@ class httpok implements Callable<Integer> {
         }, left, TimeUnit.MILLISECONDS);
         try {
             int status = connection.getResponseCode();
-            String line = "status contacting " + uri + ": " + status;
+            String line = "status contacting " + shown + ": " + status;
             if (!codes.contains(status)) return new Check("bad status returned", line);
             if (body != null) {
                 byte[] text;
@@ -271,9 +351,13 @@ class httpok implements Callable<Integer> {
         }
     }
 
-    /** Restarts what is selected, reports each step, mails the report. */
-    void act(Check check) {
+    /** Restarts what is selected, reports each step, mails the report (with --failures, each failed check). */
+    void act(Check check, List<String> inARow) {
         List<String> report = new ArrayList<>(List.of(check.line()));
+        if (inARow.size() > 1) {
+            report.add(inARow.size() + " checks failed in a row:");
+            for (String failure : inARow) report.add("  " + failure);
+        }
         List<ProcessInfo> processes;
         try {
             processes = supervisor.getAllProcessInfo();
@@ -295,6 +379,10 @@ class httpok implements Callable<Integer> {
     private void restart(ProcessInfo p, List<String> report) {
         String namespec = p.namespec();
         if (!p.running()) {
+            if (startStopped && (p.state() == ProcessInfo.EXITED || p.state() == ProcessInfo.FATAL)) {
+                start(p, report);
+                return;
+            }
             say(report, namespec + " not in RUNNING state, NOT restarting");
             return;
         }
@@ -323,6 +411,23 @@ class httpok implements Callable<Integer> {
         }
     }
 
+    /** --start-stopped: a program that crashed or never came up (a person's STOPPED is left alone). */
+    private void start(ProcessInfo p, List<String> report) {
+        String namespec = p.namespec();
+        String why = p.spawnerr().isEmpty() ? "" : " (" + p.spawnerr() + ")";
+        if (dryRun) {
+            say(report, namespec + " is in " + p.statename() + " state" + why + ", would start it (dry run)");
+            return;
+        }
+        say(report, namespec + " is in " + p.statename() + " state" + why + ", starting it (--start-stopped)");
+        try {
+            supervisor.startProcess(namespec, false);
+            say(report, namespec + " started");
+        } catch (IOException e) {
+            say(report, "Failed to start process " + namespec + ": " + e.getMessage());
+        }
+    }
+
     /** Runs the core dump command (no shell): gcore -o COREDIR/NAMESPEC PID. Its output goes in the report. */
     String gcore(String namespec, int pid) {
         List<String> argv = new ArrayList<>(Argv.split(gcore));
@@ -345,7 +450,7 @@ class httpok implements Callable<Integer> {
 
     /** Subject "httpok: URL: bad status returned", or with -n X "httpok [X]: ...". */
     String subject(Check check) {
-        return "httpok" + (name == null ? "" : " [" + name + "]") + ": " + uri + ": " + check.problem();
+        return "httpok" + (name == null ? "" : " [" + name + "]") + ": " + shown + ": " + check.problem();
     }
 
     private void mail(Check check, List<String> report) {

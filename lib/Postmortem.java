@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
 public final class Postmortem {
     /** How much of a log is read: enough for the last lines, bounded however long they are. */
     public static final int TAIL_BYTES = 8192;
-    static final int MAIN_LOG_BYTES = 16384;
+    static final int MAIN_LOG_BYTES = 65536; // supervisord at loglevel debug writes much between a spawn and its exit
     static final int MAX_LINE = 500;
 
     /** One process's account. uptime is -1 when not known; missing says why there is no excerpt, or is null. */

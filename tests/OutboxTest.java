@@ -126,7 +126,7 @@ class OutboxTest {
             Log.to(System.err);
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(ms >= 800 && ms < 3000, "drain gave up after " + ms + " ms");
+        assertTrue(ms >= 800 && ms < 10_000, "drain gave up after " + ms + " ms");
         assertTrue(log.toString(java.nio.charset.StandardCharsets.UTF_8).contains("unsent: never\\nbody"),
                 "the alert survives in the log: " + log);
     }

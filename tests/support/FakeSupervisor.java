@@ -80,7 +80,15 @@ final class FakeSupervisor implements AutoCloseable {
     /** One entry of getAllProcessInfo. */
     static Map<String, Object> process(String group, String name, int state, int pid, long uptime) {
         long now = System.currentTimeMillis() / 1000;
-        return Map.of("name", name, "group", group, "state", state, "statename", state == 20 ? "RUNNING" : "STOPPED",
+        String statename = switch (state) {
+            case 10 -> "STARTING";
+            case 20 -> "RUNNING";
+            case 30 -> "BACKOFF";
+            case 100 -> "EXITED";
+            case 200 -> "FATAL";
+            default -> "STOPPED";
+        };
+        return Map.of("name", name, "group", group, "state", state, "statename", statename,
                 "pid", pid, "start", (int) (now - uptime), "now", (int) now);
     }
 
