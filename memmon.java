@@ -22,6 +22,7 @@ import lib.Mail;
 import lib.MailOptions;
 import lib.Outbox;
 import lib.ProcessInfo;
+import lib.ProcessMemory;
 import lib.ProcessTable;
 import lib.Selection;
 import lib.Sizes;
@@ -79,6 +80,11 @@ class memmon implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Log what would be restarted; restart nothing, mail nothing.")
     boolean dryRun;
 
+    @Option(names = "--memory-source", paramLabel = "proc|oshi",
+            description = "Where memory is read: proc (Linux's /proc, the default where it exists) or oshi (the OSHI library: "
+                    + "macOS, FreeBSD and other systems without /proc).")
+    String memorySource;
+
     @Mixin
     MailOptions mailOptions = new MailOptions();
 
@@ -89,6 +95,7 @@ class memmon implements Callable<Integer> {
     final Map<String, Long> programLimits = new LinkedHashMap<>();
     final Map<String, Long> groupLimits = new LinkedHashMap<>();
     Selection self;
+    ProcessMemory memory;
     Supervisor supervisor;
     Outbox outbox; // null without -m
     String from;
@@ -120,9 +127,10 @@ class memmon implements Callable<Integer> {
             // Reports not yet sent when supervisord stops us go out first (within Outbox.AT_EXIT).
             Runtime.getRuntime().addShutdownHook(new Thread(() -> outbox.drain(Outbox.AT_EXIT), "flush-at-exit"));
         }
-        Log.info("watching %s%s%s; mail %s%s", describeLimits(), cumulative ? " (cumulative)" : "",
+        Log.info("watching %s%s%s; memory from %s; mail %s%s", describeLimits(), cumulative ? " (cumulative)" : "",
                 uptimeLimit == null ? "" : ", mail only under " + uptimeLimit + " s of uptime",
-                outbox == null ? "off" : "to " + email + via, dryRun ? "; DRY RUN: nothing is restarted" : "");
+                memory.source() == ProcessMemory.Source.PROC ? "/proc" : "OSHI", outbox == null ? "off" : "to " + email + via,
+                dryRun ? "; DRY RUN: nothing is restarted" : "");
         return Listener.serve(this::onEvent);
     }
 
@@ -135,6 +143,8 @@ class memmon implements Callable<Integer> {
         }
         if (email != null) to = Cli.checked(spec, "--email", () -> Mail.addresses(email));
         self = new Selection(List.of(), true, env);
+        memory = new ProcessMemory(memorySource == null ? ProcessMemory.defaultSource()
+                : Cli.checked(spec, "--memory-source", () -> ProcessMemory.parse(memorySource)));
     }
 
     /** NAME=SIZE into limits; the last '=' splits, as SIZE never holds one. */
@@ -169,7 +179,7 @@ class memmon implements Callable<Integer> {
             return;
         }
         // One pass over /proc per tick serves every cumulative sum.
-        ProcessTable table = cumulative ? ProcessTable.scan() : null;
+        ProcessTable table = cumulative ? memory.scan() : null;
         int checked = 0, over = 0, restarted = 0;
         for (ProcessInfo p : processes) {
             Long limit = limitFor(p.group(), p.name());
@@ -192,7 +202,7 @@ class memmon implements Callable<Integer> {
     /** The supervised processes: the last answer while nothing was started or stopped since, else a new one. */
     List<ProcessInfo> processes() throws IOException {
         if (known != null && System.nanoTime() - knownAt < REFRESH_NANOS
-                && knownPids.equals(ProcessTable.children(supervisordPid))) {
+                && knownPids.equals(memory.children(supervisordPid))) {
             return known;
         }
         known = null; // if a call below fails, the next tick asks again
@@ -204,9 +214,9 @@ class memmon implements Callable<Integer> {
     }
 
     /** RSS in bytes (with -c, of the whole tree), or -1 when the process is gone. */
-    private static long rss(int pid, ProcessTable table) {
+    private long rss(int pid, ProcessTable table) {
         if (table != null) return table.get(pid) == null ? -1 : table.treeRss(pid);
-        ProcessTable.Entry entry = ProcessTable.read(pid);
+        ProcessTable.Entry entry = memory.read(pid);
         return entry == null ? -1 : entry.rss();
     }
 

@@ -65,8 +65,17 @@ class MemmonE2ETest {
 
     private String hog(String name, int mb) { return program(name, "/usr/bin/python3 " + dir.resolve("hog.py") + " " + mb); }
 
-    private static String memmon(String name, String args) {
+    /** How memmon reads memory in this suite: its default (/proc on Linux); MemmonOshiE2ETest runs it all again with OSHI. */
+    String memorySource() { return ""; }
+
+    /** memmon's log says where it reads memory. */
+    void checkLog(String log) {
+        assertTrue(log.contains("; memory from /proc;"), "memmon said where it reads memory:\n" + log);
+    }
+
+    private String memmon(String name, String args) {
         return "[eventlistener:" + name + "]\ncommand=" + Repo.launcher() + " " + Repo.ROOT.resolve("memmon.java") + " " + args
+                + memorySource()
                 + "\nevents=TICK_5\nstderr_logfile=%(dir)s/" + name + ".err\nstopasgroup=true\nkillasgroup=true\n\n";
     }
 
@@ -152,6 +161,7 @@ class MemmonE2ETest {
             assertEquals(first.get("hog4:hog4"), pid(s, "hog4:hog4"), "--dry-run restarts nothing");
             assertTrue(s.read("mm_dry.err").contains("would restart hog4:hog4"), s.read("mm_dry.err"));
             assertTrue(s.read("mm_c.err").contains("(with its descendants)"), s.read("mm_c.err"));
+            checkLog(s.read("mm_c.err"));
             String log = s.log();
             assertTrue(!log.contains("UNKNOWN state") && !log.contains("overflowed"), log);
         }

@@ -121,7 +121,7 @@ class PostmortemE2ETest {
                 if (m.getSubject().startsWith("redirected ")) {
                     // Each run writes the line again; the log is read when crashmail handles the event, a run or two later maybe.
                     assertTrue(text.matches("(?s)" + String.format(SUPERLANCE_LINE, "redirected", "redirected") + "\n\n"
-                            + "exit status 2, after \\d+ s up\nlast \\d line\\(s\\) of its stdout log:\nall output on stdout: disk full(\nall output on stdout: disk full)*\n?"),
+                            + "exit status 2, after \\d+ s up\nlast \\d+ line\\(s\\) of its stdout log:\nall output on stdout: disk full(\nall output on stdout: disk full)*\n?"),
                             oneLine(text));
                 }
                 if (m.getSubject().startsWith("binary ")) {

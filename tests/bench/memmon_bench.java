@@ -28,16 +28,30 @@ class memmon_bench {
     public static void main(String... args) throws Exception {
         List<Integer> sizes = args.length == 0 ? List.of(10, 100, 300) : Arrays.stream(args).map(Integer::valueOf).toList();
         Repo.build("memmon.java");
-        System.out.printf("%-5s %-12s %10s %10s %10s%n", "N", "mode", "median ms", "max ms", "RSS MiB");
+        System.out.printf("%-5s %-36s %10s %10s %10s %s%n", "N", "options", "median ms", "max ms", "RSS MiB", "OSHI jar opened");
         for (int n : sizes) {
             try (Supervisord s = Supervisord.start("[program:sleeper]\ncommand=sleep 100000\nnumprocs=" + n
                     + "\nprocess_name=%(program_name)s_%(process_num)03d\nstartsecs=0\n")) {
                 int running = s.awaitAllRunning(Duration.ofMinutes(2)).size();
                 if (running != n) throw new IllegalStateException(running + " programs, expected " + n);
-                for (List<String> mode : List.of(List.of("-a", "100GB"), List.of("-c", "-a", "100GB"))) {
+                for (List<String> mode : List.of(List.of("-a", "100GB"), List.of("-c", "-a", "100GB"),
+                        List.of("-a", "100GB", "--memory-source", "oshi"), List.of("-c", "-a", "100GB", "--memory-source", "oshi"))) {
                     measure(s, n, mode);
                 }
             }
+        }
+    }
+
+    /** Whether the process has a file open whose path holds this text (a jar it loaded classes from). */
+    static boolean opened(long pid, String text) throws java.io.IOException {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/" + pid + "/fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    return java.nio.file.Files.readSymbolicLink(fd).toString().contains(text);
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
         }
     }
 
@@ -65,8 +79,8 @@ class memmon_bench {
             long rss = ProcessTable.read((int) memmon.pid()).rss();
             long[] sorted = ms.clone();
             Arrays.sort(sorted);
-            System.out.printf("%-5d %-12s %10d %10d %10.1f%n", n, String.join(" ", mode.subList(0, mode.size() - 1)),
-                    sorted[TICKS / 2], sorted[TICKS - 1], rss / 1048576.0);
+            System.out.printf("%-5d %-36s %10d %10d %10.1f %s%n", n, String.join(" ", mode),
+                    sorted[TICKS / 2], sorted[TICKS - 1], rss / 1048576.0, opened(memmon.pid(), "oshi-core") ? "yes" : "no");
             in.close();
             memmon.waitFor();
         } finally {

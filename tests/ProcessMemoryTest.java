@@ -1,0 +1,52 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import lib.ProcessMemory;
+import lib.ProcessTable;
+import org.junit.jupiter.api.Test;
+
+/** /proc and OSHI give the same RSS for the same processes (within 5%), single processes and -c trees alike. */
+class ProcessMemoryTest {
+    private static final ProcessMemory PROC = new ProcessMemory(ProcessMemory.Source.PROC);
+    private static final ProcessMemory OSHI = new ProcessMemory(ProcessMemory.Source.OSHI);
+
+    private static void assertClose(long a, long b, String what) {
+        assertTrue(a > 0 && b > 0 && Math.abs(a - b) <= 0.05 * Math.max(a, b), what + ": /proc " + a + " bytes, OSHI " + b + " bytes");
+    }
+
+    @Test
+    void bothSourcesAgreeOnSingleProcessesAndTrees() throws Exception {
+        // A tree whose memory holds still: a shell with two python3 children, 40 and 20 MB touched each.
+        String hog = "import time; b = bytearray(%d * 1024 * 1024); time.sleep(120)";
+        Process tree = new ProcessBuilder("/bin/sh", "-c", "python3 -c '" + hog.formatted(40) + "' & python3 -c '" + hog.formatted(20) + "' & wait")
+                .start();
+        try {
+            int root = (int) tree.pid();
+            Repo.await("both children with their memory", Duration.ofSeconds(30), () -> {
+                Set<Integer> children = PROC.children(root);
+                return children != null && children.size() == 2
+                        && children.stream().allMatch(c -> PROC.read(c) != null && PROC.read(c).rss() > 15L << 20);
+            });
+            assertEquals(PROC.children(root), OSHI.children(root));
+            for (int pid : PROC.children(root)) assertClose(PROC.read(pid).rss(), OSHI.read(pid).rss(), "pid " + pid);
+            ProcessTable procAll = PROC.scan(), oshiAll = OSHI.scan();
+            assertClose(procAll.treeRss(root), oshiAll.treeRss(root), "the tree of " + root);
+            assertTrue(procAll.treeRss(root) > 60L << 20, "the tree holds both children: " + procAll.treeRss(root));
+            assertEquals(null, OSHI.read(Integer.MAX_VALUE - 1), "a process that is gone");
+        } finally {
+            tree.descendants().forEach(ProcessHandle::destroyForcibly);
+            tree.destroyForcibly().waitFor();
+            for (ProcessHandle h : List.copyOf(tree.descendants().toList())) h.destroyForcibly();
+        }
+    }
+
+    @Test
+    void theSourceIsProcOnLinuxAndNamedCheckedOnTheCommandLine() {
+        assertEquals(ProcessMemory.Source.PROC, ProcessMemory.defaultSource());
+        assertEquals(ProcessMemory.Source.OSHI, ProcessMemory.parse("OSHI"));
+        assertEquals(2, AlertsTest.exitStatus(new memmon(), "-a", "1GB", "--memory-source", "ps"));
+    }
+}
