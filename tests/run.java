@@ -59,26 +59,9 @@ class run {
         }
         // First the in-JVM unit tests, one at a time (some point the log at a buffer, some time what they do);
         // then the classes that run programs, several at once.
-        LauncherDiscoveryRequest unit = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectors)
-                .filters(ClassNameFilter.excludeClassNamePatterns(SIDE_BY_SIDE))
-                .configurationParameter("junit.jupiter.execution.timeout.default", "5 m")
-                // Sequential unless a class asks for @Execution(CONCURRENT).
-                .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
-                .configurationParameter("junit.jupiter.execution.parallel.mode.default", "same_thread")
-                .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
-                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", "8")
-                .build();
-        LauncherDiscoveryRequest programs = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectors)
-                .filters(ClassNameFilter.includeClassNamePatterns(SIDE_BY_SIDE))
-                .configurationParameter("junit.jupiter.execution.timeout.default", "5 m")
-                .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
-                .configurationParameter("junit.jupiter.execution.parallel.mode.default", "same_thread")
-                .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
-                .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
-                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", String.valueOf(CLASSES_AT_ONCE))
-                .build();
+        LauncherDiscoveryRequest unit = request(selectors, ClassNameFilter.excludeClassNamePatterns(SIDE_BY_SIDE), "same_thread", 8);
+        LauncherDiscoveryRequest programs = request(selectors, ClassNameFilter.includeClassNamePatterns(SIDE_BY_SIDE), "concurrent",
+                CLASSES_AT_ONCE);
         AtomicInteger passed = new AtomicInteger(), failed = new AtomicInteger(), skipped = new AtomicInteger();
         TestExecutionListener report = new TestExecutionListener() {
             private final java.util.Map<String, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
@@ -127,6 +110,24 @@ class run {
         System.out.printf("%d passed, %d failed%s in %d s%n", passed.get(), failed.get(),
                 skipped.get() > 0 ? ", " + skipped.get() + " skipped" : "", (System.nanoTime() - start) / 1_000_000_000);
         System.exit(failed.get() == 0 && passed.get() > 0 ? 0 : 1);
+    }
+
+    /**
+     * The tests the filter lets through, with classes run `classes`
+     * (same_thread or concurrent) and each class's tests in order unless it
+     * asks for @Execution(CONCURRENT); `threads` at most at once.
+     */
+    static LauncherDiscoveryRequest request(List<DiscoverySelector> selectors, ClassNameFilter filter, String classes, int threads) {
+        return LauncherDiscoveryRequestBuilder.request()
+                .selectors(selectors)
+                .filters(filter)
+                .configurationParameter("junit.jupiter.execution.timeout.default", "5 m")
+                .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.default", "same_thread")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", classes)
+                .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
+                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", String.valueOf(threads))
+                .build();
     }
 
     /**
