@@ -11,6 +11,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import lib.Alert;
+import lib.Alerts;
+import lib.ChannelOptions;
 import lib.Cli;
 import lib.Event;
 import lib.Listener;
@@ -77,13 +80,17 @@ class crashmail implements Callable<Integer> {
     @Mixin
     MailOptions mailOptions = new MailOptions();
 
+    @Mixin
+    ChannelOptions channelOptions = new ChannelOptions();
+
     @Spec
     CommandSpec spec;
 
     Selection selection;
     Storm storm;
     Postmortem postmortem; // null with --log-lines 0 or without -m
-    Outbox outbox; // null without -m
+    Outbox outbox; // mail; null without -m
+    Alerts alerts; // mail and the other channels
     String from;
     List<String> to;
 
@@ -99,13 +106,14 @@ class crashmail implements Callable<Integer> {
             from = mailOptions.from("crashmail");
             MailOptions.warnIfLocal(sender, from, to);
             outbox = new Outbox(sender, "crashmail");
-            if (logLines > 0) {
-                postmortem = Postmortem.forListener(System.getenv(), logLines);
-                postmortem.learnStarts(); // when the running programs started: the uptime of their first crash
-            }
+        }
+        alerts = new Alerts(outbox, from, to, channelOptions.channels("crashmail", System.getenv()), "crashmail");
+        if (alerts.any() && logLines > 0) {
+            postmortem = Postmortem.forListener(System.getenv(), logLines);
+            postmortem.learnStarts(); // when the running programs started: the uptime of their first crash
         }
         Log.info("watching %s; mail %s; %s", any ? "every process" : String.join(", ", programs),
-                outbox == null ? "off (no -m): crashes are only logged" : "to " + email,
+                outbox != null ? "to " + email : alerts.any() ? "off (no -m)" : "off (no -m): crashes are only logged",
                 storm.enabled() ? "crash loops folded after " + foldAfter + " mails in " + foldWindow + " s" : "no folding");
         ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread t = new Thread(task, "crashmail-summaries");
@@ -117,7 +125,7 @@ class crashmail implements Callable<Integer> {
             synchronized (this) {
                 summaries(storm.all()); // a crash loop still open at exit is reported now
             }
-            if (outbox != null) outbox.drain(Outbox.AT_EXIT);
+            alerts().drain(Outbox.AT_EXIT);
         }, "flush-at-exit"));
         return Listener.serve(this::onEvent);
     }
@@ -153,8 +161,9 @@ class crashmail implements Callable<Integer> {
         Log.info("%s", body);
         if (storm.admit(event.namespec(), Log.asctime(now) + " pid " + event.pid() + " from state " + event.fromState(), now)) {
             // Read now, while it is fresh, not when the mail goes out; superlance's line stays first.
-            String why = postmortem == null ? "" : "\n" + postmortem.of(event.groupName(), event.processName(), event.pid()).text();
-            mail(subject(event.processName() + " crashed at " + Log.asctime(now)), body + "\n" + why);
+            String why = postmortem == null ? "" : postmortem.of(event.groupName(), event.processName(), event.pid()).text();
+            send(subject(event.processName() + " crashed at " + Log.asctime(now)), body + "\n" + (why.isEmpty() ? "" : "\n" + why),
+                    Alert.of(Alert.Kind.CRASH, event), why.isEmpty() ? null : why);
         } else {
             Log.info("crash loop: the mail for this crash of %s is folded into a summary", event.namespec());
         }
@@ -181,11 +190,18 @@ class crashmail implements Callable<Integer> {
             for (String entry : f.entries()) body.append(entry).append('\n');
             if (f.count() > f.entries().size()) body.append("... and ").append(f.count() - f.entries().size()).append(" more\n");
             Log.info("crash loop of %s: %d crash(es) folded", f.key(), f.count());
-            mail(subject(name + " crashed " + f.count() + " more time(s) (crash loop)"), body.toString());
+            send(subject(name + " crashed " + f.count() + " more time(s) (crash loop)"), body.toString(),
+                    new Alert.Event(Alert.Kind.CRASH, group, name, 0, "", null, java.time.Instant.now()), null);
         }
     }
 
-    private void mail(String subject, String body) {
-        if (outbox != null) outbox.submit(new Mail(from, to, subject, body));
+    private void send(String subject, String body, Alert.Event event, String excerpt) {
+        alerts().send(new Alert("crashmail", subject, body, List.of(event), excerpt));
+    }
+
+    /** Where alerts go; made from the mail outbox alone when call() did not run (the unit tests give the outbox). */
+    private Alerts alerts() {
+        if (alerts == null) alerts = new Alerts(outbox, from, to, List.of(), "crashmail");
+        return alerts;
     }
 }

@@ -6,8 +6,10 @@
 
 import java.io.IOException;
 import java.util.concurrent.Callable;
+import lib.Alert;
 import lib.Batch;
 import lib.BatchOptions;
+import lib.ChannelOptions;
 import lib.Cli;
 import lib.Event;
 import lib.Log;
@@ -35,6 +37,9 @@ class crashmailbatch implements Callable<Integer> {
     @Mixin
     MailOptions mailOptions = new MailOptions();
 
+    @Mixin
+    ChannelOptions channelOptions = new ChannelOptions();
+
     @Spec
     CommandSpec spec;
 
@@ -44,8 +49,8 @@ class crashmailbatch implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        return options.mailer(spec, mailOptions, "crashmailbatch", "Crash alert from supervisord", Batch.Lines::text,
-                System.getenv()).serve(event -> line(event, System.currentTimeMillis()));
+        return options.mailer(spec, mailOptions, channelOptions, "crashmailbatch", "Crash alert from supervisord", Alert.Kind.CRASH,
+                Batch.Lines::text, System.getenv()).serve(event -> line(event, System.currentTimeMillis()));
     }
 
     /** "<asctime> -- Process GROUP:NAME (pid PID) died unexpectedly", or null for any other event. */

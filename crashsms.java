@@ -6,8 +6,10 @@
 
 import java.io.IOException;
 import java.util.concurrent.Callable;
+import lib.Alert;
 import lib.Batch;
 import lib.BatchOptions;
+import lib.ChannelOptions;
 import lib.Cli;
 import lib.Event;
 import lib.Log;
@@ -41,6 +43,9 @@ class crashsms implements Callable<Integer> {
     @Mixin
     MailOptions mailOptions = new MailOptions();
 
+    @Mixin
+    ChannelOptions channelOptions = new ChannelOptions();
+
     @Spec
     CommandSpec spec;
 
@@ -50,7 +55,7 @@ class crashsms implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        return options.mailer(spec, mailOptions, "crashsms", "", crashsms::body, System.getenv())
+        return options.mailer(spec, mailOptions, channelOptions, "crashsms", "", Alert.Kind.CRASH, crashsms::body, System.getenv())
                 .serve(event -> line(event, System.currentTimeMillis()));
     }
 

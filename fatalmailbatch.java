@@ -6,8 +6,10 @@
 
 import java.io.IOException;
 import java.util.concurrent.Callable;
+import lib.Alert;
 import lib.Batch;
 import lib.BatchOptions;
+import lib.ChannelOptions;
 import lib.Cli;
 import lib.Event;
 import lib.Log;
@@ -36,6 +38,9 @@ class fatalmailbatch implements Callable<Integer> {
     @Mixin
     MailOptions mailOptions = new MailOptions();
 
+    @Mixin
+    ChannelOptions channelOptions = new ChannelOptions();
+
     @Spec
     CommandSpec spec;
 
@@ -45,8 +50,8 @@ class fatalmailbatch implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        return options.mailer(spec, mailOptions, "fatalmailbatch", "Fatal start alert from supervisord", Batch.Lines::text,
-                System.getenv()).serve(event -> line(event, System.currentTimeMillis()));
+        return options.mailer(spec, mailOptions, channelOptions, "fatalmailbatch", "Fatal start alert from supervisord",
+                Alert.Kind.FATAL, Batch.Lines::text, System.getenv()).serve(event -> line(event, System.currentTimeMillis()));
     }
 
     /** "<asctime> -- Process GROUP:NAME failed to start too many times", or null for any other event. */

@@ -27,7 +27,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLSocketFactory;
+import lib.Alert;
+import lib.Alerts;
 import lib.Argv;
+import lib.ChannelOptions;
 import lib.Cli;
 import lib.Event;
 import lib.Listener;
@@ -149,6 +152,9 @@ class httpok implements Callable<Integer> {
     @Mixin
     MailOptions mailOptions = new MailOptions();
 
+    @Mixin
+    ChannelOptions channelOptions = new ChannelOptions();
+
     @Spec
     CommandSpec spec;
 
@@ -160,7 +166,8 @@ class httpok implements Callable<Integer> {
     Selection selection;
     SSLSocketFactory sockets; // null: the JDK's default trust
     Supervisor supervisor;
-    Outbox outbox; // null without -m
+    Outbox outbox; // mail; null without -m
+    Alerts alerts; // mail and the other channels
     String from;
     List<String> to; // -m, split and checked
 
@@ -182,8 +189,9 @@ class httpok implements Callable<Integer> {
             from = mailOptions.from("httpok");
             MailOptions.warnIfLocal(sender, from, to);
             outbox = new Outbox(sender, "httpok");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> outbox.drain(Outbox.AT_EXIT), "flush-at-exit"));
         }
+        alerts = new Alerts(outbox, from, to, channelOptions.channels("httpok", System.getenv()), "httpok");
+        if (alerts.any()) Runtime.getRuntime().addShutdownHook(new Thread(() -> alerts.drain(Outbox.AT_EXIT), "flush-at-exit"));
         if (insecure) Log.warn("--insecure: the HTTPS certificate and host name of %s are NOT verified", shown);
         Log.info("checking %s (timeout %d s, %s%s%s%s%s); on %s %s; mail %s%s", shown, timeout,
                 tcp ? "a TCP connect" : "status " + codes, body == null ? "" : ", body containing '" + body + "'",
@@ -363,17 +371,19 @@ class httpok implements Callable<Integer> {
             processes = supervisor.getAllProcessInfo();
         } catch (IOException e) {
             say(report, "Exception retrieving process info " + e.getMessage() + ", not acting");
-            mail(check, report);
+            mail(check, report, List.of());
             return;
         }
         List<String> missing = new ArrayList<>(programs);
+        List<Alert.Event> events = new ArrayList<>();
         for (ProcessInfo p : processes) {
             if (!selection.includes(p)) continue;
             missing.removeIf(spec -> Selection.matches(spec, p.group(), p.name()));
+            events.add(new Alert.Event(Alert.Kind.HEALTH, p.group(), p.name(), p.pid(), p.statename(), null, java.time.Instant.now()));
             restart(p, report);
         }
         if (!missing.isEmpty()) say(report, "Programs not restarted because they did not exist: " + missing);
-        mail(check, report);
+        mail(check, report, events);
     }
 
     private void restart(ProcessInfo p, List<String> report) {
@@ -453,8 +463,14 @@ class httpok implements Callable<Integer> {
         return "httpok" + (name == null ? "" : " [" + name + "]") + ": " + shown + ": " + check.problem();
     }
 
-    private void mail(Check check, List<String> report) {
-        if (outbox != null && !dryRun) outbox.submit(new Mail(from, to, subject(check), String.join("\n", report) + "\n"));
+    private void mail(Check check, List<String> report, List<Alert.Event> events) {
+        if (!dryRun) alerts().send(new Alert("httpok", subject(check), String.join("\n", report) + "\n", events, null));
+    }
+
+    /** Where alerts go; made from the mail outbox alone when call() did not run (the unit tests give the outbox). */
+    private Alerts alerts() {
+        if (alerts == null) alerts = new Alerts(outbox, from, to, List.of(), "httpok");
+        return alerts;
     }
 
     private static void sleep(long millis) {

@@ -14,6 +14,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import lib.Alert;
+import lib.Alerts;
+import lib.ChannelOptions;
 import lib.Cli;
 import lib.Event;
 import lib.Listener;
@@ -88,6 +91,9 @@ class memmon implements Callable<Integer> {
     @Mixin
     MailOptions mailOptions = new MailOptions();
 
+    @Mixin
+    ChannelOptions channelOptions = new ChannelOptions();
+
     @Spec
     CommandSpec spec;
 
@@ -97,7 +103,8 @@ class memmon implements Callable<Integer> {
     Selection self;
     ProcessMemory memory;
     Supervisor supervisor;
-    Outbox outbox; // null without -m
+    Outbox outbox; // mail; null without -m
+    Alerts alerts; // mail and the other channels
     String from;
     List<String> to; // -m, split and checked
 
@@ -124,8 +131,11 @@ class memmon implements Callable<Integer> {
             from = mailOptions.from("memmon");
             MailOptions.warnIfLocal(sender, from, to);
             outbox = new Outbox(sender, "memmon");
+        }
+        alerts = new Alerts(outbox, from, to, channelOptions.channels("memmon", System.getenv()), "memmon");
+        if (alerts.any()) {
             // Reports not yet sent when supervisord stops us go out first (within Outbox.AT_EXIT).
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> outbox.drain(Outbox.AT_EXIT), "flush-at-exit"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> alerts.drain(Outbox.AT_EXIT), "flush-at-exit"));
         }
         Log.info("watching %s%s%s; memory from %s; mail %s%s", describeLimits(), cumulative ? " (cumulative)" : "",
                 uptimeLimit == null ? "" : ", mail only under " + uptimeLimit + " s of uptime",
@@ -235,7 +245,7 @@ class memmon implements Callable<Integer> {
             supervisor.stopAndWait(namespec); // however long its stopwaitsecs: it is started again only once stopped
         } catch (IOException e) {
             Log.error("failed to stop %s: %s", namespec, e.getMessage());
-            mail("failed to stop process " + namespec, "memmon could not stop process " + namespec + " at " + now()
+            mail(p, "failed to stop process " + namespec, "memmon could not stop process " + namespec + " at " + now()
                     + " (RSS " + measured + "): " + e.getMessage());
             return false;
         }
@@ -244,12 +254,12 @@ class memmon implements Callable<Integer> {
             supervisor.startProcess(namespec, false);
         } catch (IOException e) {
             Log.error("failed to start %s after stopping it: %s", namespec, e.getMessage());
-            mail("failed to start process " + namespec, "memmon stopped process " + namespec + " at " + now()
+            mail(p, "failed to start process " + namespec, "memmon stopped process " + namespec + " at " + now()
                     + " (RSS " + measured + ") but could not start it again: " + e.getMessage());
             return false;
         }
         if (uptimeLimit == null || p.uptime() <= uptimeLimit) {
-            mail("process " + namespec + " restarted", restartBody(namespec, measured, p.uptime()));
+            mail(p, "process " + namespec + " restarted", restartBody(namespec, measured, p.uptime()));
         }
         return true;
     }
@@ -265,8 +275,15 @@ class memmon implements Callable<Integer> {
     }
 
     /** Queued, not sent here: the outbox sends and retries on its own thread, so the tick is answered now. */
-    private void mail(String what, String body) {
-        if (outbox != null) outbox.submit(new Mail(from, to, subject(what), body));
+    private void mail(ProcessInfo p, String what, String body) {
+        Alert.Event event = new Alert.Event(Alert.Kind.MEMORY, p.group(), p.name(), p.pid(), p.statename(), null, java.time.Instant.now());
+        alerts().send(new Alert("memmon", subject(what), body, List.of(event), null));
+    }
+
+    /** Where alerts go; made from the mail outbox alone when call() did not run (the unit tests give the outbox). */
+    private Alerts alerts() {
+        if (alerts == null) alerts = new Alerts(outbox, from, to, List.of(), "memmon");
+        return alerts;
     }
 
     private String describeLimits() {

@@ -26,7 +26,8 @@ public final class Batch {
      * What a mail sends: the lines, how many older ones were folded before
      * them, and (with --log-lines) each process's account of its last crash.
      */
-    public record Lines(List<String> lines, long folded, String firstFolded, Map<String, Postmortem.Report> reports) {
+    public record Lines(List<String> lines, long folded, String firstFolded, Map<String, Postmortem.Report> reports,
+                        List<Alert.Event> events) {
         public boolean isEmpty() { return lines.isEmpty() && folded == 0; }
 
         /** The plain mail body: a fold notice if any, one line each, then one account per process. */
@@ -45,6 +46,7 @@ public final class Batch {
     private final double intervalSeconds;
     private final int capacity;
     private final Deque<String> lines = new ArrayDeque<>();
+    private final Deque<Alert.Event> events = new ArrayDeque<>(); // for the channels that carry them, bounded as the lines
     private final Map<String, Postmortem.Report> reports = new LinkedHashMap<>(); // namespec -> its latest, one each
     private long folded;
     private String firstFolded;
@@ -65,6 +67,13 @@ public final class Batch {
         lines.add(line);
     }
 
+    /** A line and the event it reports. */
+    public synchronized void add(String line, Alert.Event event) {
+        add(line);
+        if (events.size() >= capacity) events.poll();
+        events.add(event);
+    }
+
     /** A process's account of its latest crash; it replaces the one before (one per process per mail). */
     public synchronized void report(String namespec, Postmortem.Report report) {
         reports.remove(namespec);
@@ -81,8 +90,9 @@ public final class Batch {
 
     /** Everything collected so far; the batch starts again, empty, with its clock at zero. */
     public synchronized Lines take() {
-        Lines taken = new Lines(new ArrayList<>(lines), folded, firstFolded, new LinkedHashMap<>(reports));
+        Lines taken = new Lines(new ArrayList<>(lines), folded, firstFolded, new LinkedHashMap<>(reports), new ArrayList<>(events));
         lines.clear();
+        events.clear();
         reports.clear();
         folded = 0;
         firstFolded = null;

@@ -21,18 +21,16 @@ public final class BatchMailer {
     public static final int CAPACITY = 10_000;
 
     private final Batch batch;
-    private final Outbox outbox;
-    private final Function<Batch.Lines, Mail> toMail;
+    private final Alerts alerts;
+    private final Function<Batch.Lines, Alert> toAlert;
+    private final Alert.Kind kind;
     private final Postmortem postmortem; // null without --log-lines
 
-    public BatchMailer(Batch batch, Outbox outbox, Function<Batch.Lines, Mail> toMail) {
-        this(batch, outbox, toMail, null);
-    }
-
-    public BatchMailer(Batch batch, Outbox outbox, Function<Batch.Lines, Mail> toMail, Postmortem postmortem) {
+    public BatchMailer(Batch batch, Alerts alerts, Function<Batch.Lines, Alert> toAlert, Alert.Kind kind, Postmortem postmortem) {
         this.batch = batch;
-        this.outbox = outbox;
-        this.toMail = toMail;
+        this.alerts = alerts;
+        this.toAlert = toAlert;
+        this.kind = kind;
         this.postmortem = postmortem;
     }
 
@@ -52,7 +50,8 @@ public final class BatchMailer {
         }
         String line = lineFor.apply(event);
         if (line == null) return;
-        add(line);
+        Log.info("%s", line);
+        batch.add(line, Alert.of(kind, event));
         // Read while the event is handled: by the time the batch goes out, the log has moved on.
         if (postmortem != null) batch.report(event.namespec(), postmortem.of(event.groupName(), event.processName(), event.pid()));
     }
@@ -62,18 +61,18 @@ public final class BatchMailer {
         batch.add(line);
     }
 
-    /** A TICK: when the interval is over and no earlier batch mail is still waiting, the batch goes out. */
+    /** A TICK: when the interval is over and no earlier batch alert is still waiting, the batch goes out. */
     public void tick(int seconds, long when) {
-        if (batch.tick(seconds, when) && outbox.idle()) send(batch.take());
+        if (batch.tick(seconds, when) && alerts.idle()) send(batch.take());
     }
 
-    /** Sends what is collected now and waits, at most `limit`, for the outbox to empty. */
+    /** Sends what is collected now and waits, at most `limit`, for every outbox to empty. */
     public boolean flush(Duration limit) {
         send(batch.take());
-        return outbox.drain(limit);
+        return alerts.drain(limit);
     }
 
     private void send(Batch.Lines lines) {
-        if (!lines.isEmpty()) outbox.submit(toMail.apply(lines));
+        if (!lines.isEmpty()) alerts.send(toAlert.apply(lines));
     }
 }

@@ -18,10 +18,11 @@ public final class BatchOptions {
             description = "Batch length in minutes (default: ${DEFAULT-VALUE}); one mail per interval at most.")
     double interval;
 
-    @Option(names = {"-t", "--toEmail"}, paramLabel = "A,B", required = true, description = "Recipients, comma separated.")
+    @Option(names = {"-t", "--toEmail"}, paramLabel = "A,B",
+            description = "Recipients, comma separated (required unless --webhook, --slack or --alertmanager is given).")
     String toEmail;
 
-    @Option(names = {"-f", "--fromEmail"}, paramLabel = "ADDR", description = "Sender address (required; --from is the same).")
+    @Option(names = {"-f", "--fromEmail"}, paramLabel = "ADDR", description = "Sender address (required with -t; --from is the same).")
     String fromEmail;
 
     @Option(names = {"-s", "--subject"}, paramLabel = "TEXT", description = "Mail subject.")
@@ -64,27 +65,43 @@ public final class BatchOptions {
      * Checks the options and builds the plugin's mailer. Bad values are usage
      * errors (exit 2) that name the option.
      */
-    public BatchMailer mailer(CommandSpec spec, MailOptions mail, String plugin, String defaultSubject,
-                              Function<Batch.Lines, String> body, Map<String, String> env) throws IOException {
+    public BatchMailer mailer(CommandSpec spec, MailOptions mail, ChannelOptions channelOptions, String plugin, String defaultSubject,
+                              Alert.Kind kind, Function<Batch.Lines, String> body, Map<String, String> env) throws IOException {
         if (!(interval > 0) || Double.isInfinite(interval)) {
             throw Cli.usage(spec, "Invalid value for option '--interval': " + interval + " is not a number of minutes above 0");
         }
         if (!tickEvent.matches("TICK_[0-9]+")) {
             throw Cli.usage(spec, "Invalid value for option '--tickEvent': '" + tickEvent + "' is not TICK_5, TICK_60 or TICK_3600");
         }
-        List<String> to = Cli.checked(spec, "--toEmail", () -> Mail.addresses(toEmail));
-        String from = fromEmail != null ? fromEmail : mail.from;
-        if (from == null) throw Cli.usage(spec, "Missing required option: '--fromEmail=ADDR'");
-        Cli.checked(spec, "--fromEmail", () -> Mail.address(from));
-        Mail.Sender sender = sender(spec, mail, env);
-        MailOptions.warnIfLocal(sender, from, to);
-        String subjectLine = subject != null ? subject : defaultSubject;
-        String extra = text == null ? "" : "\n" + text + "\n";
-        Log.info("batching every %s min (%s); mail to %s via %s", interval, tickEvent, String.join(", ", to), sender);
         if (logLines < 0) throw Cli.usage(spec, "Invalid value for option '--log-lines': " + logLines + " is below 0");
+        // Mail is optional once another channel is given; without any, -t and -f are required as in superlance.
+        Outbox mailbox = null;
+        List<String> to = null;
+        String from = fromEmail != null ? fromEmail : mail.from;
+        String subjectLine = subject != null ? subject : defaultSubject;
+        if (toEmail == null && !channelOptions.any()) throw Cli.usage(spec, "Missing required option: '--toEmail=A,B'");
+        if (toEmail != null) {
+            to = Cli.checked(spec, "--toEmail", () -> Mail.addresses(toEmail));
+            if (from == null) throw Cli.usage(spec, "Missing required option: '--fromEmail=ADDR'");
+            Cli.checked(spec, "--fromEmail", () -> Mail.address(from));
+            Mail.Sender sender = sender(spec, mail, env);
+            MailOptions.warnIfLocal(sender, from, to);
+            mailbox = new Outbox(sender, plugin);
+            Log.info("batching every %s min (%s); mail to %s via %s", interval, tickEvent, String.join(", ", to), sender);
+        } else {
+            Log.info("batching every %s min (%s); no mail (no -t)", interval, tickEvent);
+        }
+        List<WebChannel> channels = Cli.checked(spec, "--webhook/--slack/--alertmanager", () -> {
+            try {
+                return channelOptions.channels(plugin, env);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(e.getMessage());
+            }
+        });
+        String extra = text == null ? "" : "\n" + text + "\n";
         Postmortem postmortem = logLines > 0 ? Postmortem.forListener(env, logLines) : null;
-        return new BatchMailer(new Batch(interval, BatchMailer.CAPACITY), new Outbox(sender, plugin),
-                lines -> new Mail(from, to, subjectLine, body.apply(lines) + extra), postmortem);
+        return new BatchMailer(new Batch(interval, BatchMailer.CAPACITY), new Alerts(mailbox, from, to, channels, plugin),
+                lines -> new Alert(plugin, subjectLine, body.apply(lines) + extra, lines.events(), null), kind, postmortem);
     }
 
     /** The legacy names fill in the shared SMTP options; the same setting given twice differently is an error. */

@@ -23,6 +23,12 @@ public record Mail(String from, List<String> to, String subject, String body) {
     /** How a mail leaves: the sendmail command or SMTP. */
     public interface Sender {
         void send(Mail mail) throws IOException;
+
+        /** What sending is called in the log: "mail" (mailed, could not mail), "post" for web channels. */
+        default String verb() { return "mail"; }
+
+        /** The message that stands for folded ones, shaped as this sender sends (a web channel: its JSON). */
+        default Mail notice(Mail template, String subject, String text) { return new Mail(template.from(), template.to(), subject, text); }
     }
 
     /** The server refused this mail for good (SMTP 5xx), or it cannot be built: sending it again would fail again. */

@@ -75,14 +75,19 @@ public final class Outbox {
         return pending() == 0 && !sending;
     }
 
+    /** Shutting down: from now on a failed send is tried again every second. */
+    public synchronized void hurry() {
+        hurry = true;
+        retryAt = Math.min(retryAt, System.nanoTime() + Duration.ofSeconds(1).toNanos());
+        notifyAll();
+    }
+
     /**
      * For shutdown: keeps trying (every second) until everything is sent or
      * the time is up. Returns true when nothing is left.
      */
     public synchronized boolean drain(Duration limit) {
-        hurry = true;
-        retryAt = Math.min(retryAt, System.nanoTime() + Duration.ofSeconds(1).toNanos());
-        notifyAll();
+        hurry();
         long deadline = System.nanoTime() + limit.toNanos();
         while (!idle()) {
             long left = deadline - System.nanoTime();
@@ -137,8 +142,7 @@ public final class Outbox {
                 + " mails waiting. " + folded + " older mail(s) were folded into this notice; their subjects:\n\n");
         for (String subject : foldedSubjects) body.append(subject).append('\n'); // (at most MAX_FOLDED_SUBJECTS)
         if (folded > foldedSubjects.size()) body.append("... and ").append(folded - foldedSubjects.size()).append(" more\n");
-        return new Mail(foldedTemplate.from(), foldedTemplate.to(),
-                plugin + ": " + folded + " alert(s) folded while mail could not be sent", body.toString());
+        return sender.notice(foldedTemplate, plugin + ": " + folded + " alert(s) folded while mail could not be sent", body.toString());
     }
 
     /** Takes a mail that was sent (or refused for good) off the queue; noticeCovers > 0 for a fold notice standing for that many. */
@@ -188,12 +192,12 @@ public final class Outbox {
             }
             try {
                 sender.send(mail);
-                Log.info("mailed '%s' to %s", mail.subject(), String.join(", ", mail.to()));
+                Log.info("%sed '%s' to %s", sender.verb(), mail.subject(), String.join(", ", mail.to()));
                 delay = firstRetry;
                 done(mail, noticeCovers);
             } catch (Mail.Rejected e) {
-                Log.error("mail '%s' refused for good, not retrying: %s; the mail follows\n%s", mail.subject(), e.getMessage(),
-                        mail.body());
+                Log.error("%s '%s' refused for good, not retrying: %s; the %s follows\n%s", sender.verb(), mail.subject(),
+                        e.getMessage(), sender.verb(), mail.body());
                 delay = firstRetry;
                 done(mail, noticeCovers);
             } catch (Throwable e) {
@@ -206,7 +210,7 @@ public final class Outbox {
                     Duration wait = hurry ? Duration.ofSeconds(1) : delay;
                     retryAt = System.nanoTime() + wait.toNanos();
                     try {
-                        Log.error("could not mail '%s': %s; %d mail(s) waiting, next try in %d s", mail.subject(),
+                        Log.error("could not %s '%s': %s; %d mail(s) waiting, next try in %d s", sender.verb(), mail.subject(),
                                 e instanceof IOException ? e.getMessage() : Log.describe(e), pending(), wait.toSeconds());
                     } catch (Throwable ignored) {
                         // out of memory even for the log line: the retry matters more

@@ -211,12 +211,13 @@ class AlertsTest {
     static final class BatchCommand implements java.util.concurrent.Callable<Integer> {
         @Mixin BatchOptions options = new BatchOptions();
         @Mixin MailOptions mail = new MailOptions();
+        @Mixin lib.ChannelOptions channels = new lib.ChannelOptions();
         @Spec CommandSpec spec;
         Map<String, String> env = Map.of();
 
         @Override
         public Integer call() throws Exception {
-            options.mailer(spec, mail, "batchtest", "subject", Batch.Lines::text, env);
+            options.mailer(spec, mail, channels, "batchtest", "subject", lib.Alert.Kind.CRASH, Batch.Lines::text, env);
             return 0;
         }
     }

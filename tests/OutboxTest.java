@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import lib.Alert;
+import lib.Alerts;
 import lib.Batch;
 import lib.BatchMailer;
 import lib.Log;
@@ -227,8 +229,9 @@ class OutboxTest {
     @Test
     void aBatchThatCannotBeSentKeepsEveryLineAndNewLinesJoinTheNextMail() throws Exception {
         FlakySender sender = new FlakySender(Integer.MAX_VALUE);
-        BatchMailer mailer = new BatchMailer(new Batch(1.0, 1000), kept(outbox(sender, 100)),
-                lines -> new Mail("a@example.com", List.of("b@example.com"), "batch", lines.text()));
+        BatchMailer mailer = new BatchMailer(new Batch(1.0, 1000),
+                new Alerts(kept(outbox(sender, 100)), "a@example.com", List.of("b@example.com"), List.of(), "test"),
+                lines -> new Alert("test", "batch", lines.text(), lines.events(), null), Alert.Kind.CRASH, null);
         mailer.add("crash 1");
         mailer.add("crash 2");
         mailer.tick(60, 0); // interval over: the first mail goes to the outbox and fails
@@ -247,8 +250,9 @@ class OutboxTest {
     @Test
     void flushSendsAPendingBatchBeforeTheIntervalEnds() {
         FlakySender sender = new FlakySender(0);
-        BatchMailer mailer = new BatchMailer(new Batch(60.0, 1000), kept(outbox(sender, 100)),
-                lines -> new Mail("a@example.com", List.of("b@example.com"), "batch", lines.text()));
+        BatchMailer mailer = new BatchMailer(new Batch(60.0, 1000),
+                new Alerts(kept(outbox(sender, 100)), "a@example.com", List.of("b@example.com"), List.of(), "test"),
+                lines -> new Alert("test", "batch", lines.text(), lines.events(), null), Alert.Kind.CRASH, null);
         mailer.add("crash 1");
         mailer.tick(60, 0);
         assertTrue(sender.delivered.isEmpty(), "an hour's batch is not due after a minute");

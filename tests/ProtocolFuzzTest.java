@@ -99,7 +99,10 @@ class ProtocolFuzzTest {
             assertEquals("READY\nRESULT 2\nOKREADY\n", truncated.out(), plugin);
             assertTrue(truncated.err().contains("stdin closed in the middle of PROCESS_STATE_EXITED"), plugin + ": " + tail(truncated.err()));
 
-            for (String header : List.of("eventname:TICK_5 len:abc\n", "eventname:TICK_5\n", "len:5\nhello", "eventname:TICK_5 len:-3\n")) {
+            // Every plugin reads events through lib/Listener (ListenerTest has each case too): one bad header
+            // each here, all four for one plugin, so the run starts 12 JVMs instead of 30.
+            List<String> headers = List.of("eventname:TICK_5 len:abc\n", "eventname:TICK_5\n", "len:5\nhello", "eventname:TICK_5 len:-3\n");
+            for (String header : plugin.equals("crashmail") ? headers : List.of(headers.get(CatalogTest.PLUGINS.indexOf(plugin) % 4))) {
                 Repo.Result bad = run(plugin, ascii(tick + header));
                 assertNotEquals(0, bad.status(), plugin + " with " + header.strip());
                 assertEquals("READY\nRESULT 2\nOKREADY\n", bad.out(), plugin + ": nothing garbled on stdout");

@@ -1,0 +1,60 @@
+package lib;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where a plugin's alerts go: mail (when -m or -t gave recipients) and each
+ * channel, every one through its own outbox, so that sending never holds an
+ * event and one that is down never holds another.
+ */
+public final class Alerts {
+    private final Outbox mail; // null without recipients
+    private final String from;
+    private final List<String> to;
+    private final List<WebChannel> channels;
+    private final List<Outbox> channelOutboxes = new ArrayList<>();
+
+    public Alerts(Outbox mail, String from, List<String> to, List<WebChannel> channels, String plugin) {
+        this.mail = mail;
+        this.from = from;
+        this.to = to;
+        this.channels = channels;
+        for (WebChannel c : channels) channelOutboxes.add(new Outbox(c, plugin));
+    }
+
+    /** True when alerts go anywhere at all. */
+    public boolean any() { return mail != null || !channels.isEmpty(); }
+
+    /** Queues the alert everywhere and returns at once. */
+    public void send(Alert alert) {
+        if (mail != null) mail.submit(new Mail(from, to, alert.subject(), alert.text()));
+        for (int i = 0; i < channels.size(); i++) channelOutboxes.get(i).submit(channels.get(i).envelope(alert));
+    }
+
+    /** True when nothing waits anywhere. */
+    public boolean idle() {
+        return all().stream().allMatch(Outbox::idle);
+    }
+
+    /** At exit: every outbox keeps trying until the limit; they send side by side, so it is waited for once. */
+    public boolean drain(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        for (Outbox o : all()) o.hurry();
+        boolean all = true;
+        for (Outbox o : all()) all &= o.drain(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        return all;
+    }
+
+    /** Ends the sending threads (tests). */
+    public void stop() throws InterruptedException {
+        for (Outbox o : all()) o.stop();
+    }
+
+    private List<Outbox> all() {
+        List<Outbox> all = new ArrayList<>(channelOutboxes);
+        if (mail != null) all.add(0, mail);
+        return all;
+    }
+}

@@ -1,0 +1,80 @@
+package lib;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLSocketFactory;
+import picocli.CommandLine.Option;
+
+/**
+ * The alert channels every alerting plugin shares besides mail (a picocli
+ * mixin): JSON webhooks, Slack-shaped webhooks and Prometheus Alertmanager.
+ * Each is repeatable, in any mix with mail, and each has its own outbox:
+ * one that is down never delays another.
+ */
+public final class ChannelOptions {
+    @Option(names = "--webhook", paramLabel = "URL", description = "POST each alert as JSON here (repeatable; also env:NAME or file:PATH).")
+    List<String> webhooks = new ArrayList<>();
+
+    @Option(names = "--slack", paramLabel = "URL", description = "Post each alert to a Slack-style incoming webhook (Mattermost, "
+            + "Rocket.Chat, Discord's /slack) (repeatable; also env:NAME or file:PATH).")
+    List<String> slack = new ArrayList<>();
+
+    @Option(names = "--alertmanager", paramLabel = "URL", description = "Send each alert to Prometheus Alertmanager's v2 API at this "
+            + "base URL (repeatable; also env:NAME or file:PATH).")
+    List<String> alertmanagers = new ArrayList<>();
+
+    @Option(names = "--alert-label", paramLabel = "K=V", description = "A label added to every Alertmanager alert (repeatable).")
+    List<String> alertLabels = new ArrayList<>();
+
+    @Option(names = "--alert-ca", paramLabel = "PEM", description = "Trust the CA certificates in this PEM file for the channels' HTTPS.")
+    Path caFile;
+
+    @Option(names = "--alert-insecure", description = "Do not verify the channels' HTTPS certificates (not recommended).")
+    boolean insecure;
+
+    /** True when a channel besides mail was asked for. */
+    public boolean any() { return !webhooks.isEmpty() || !slack.isEmpty() || !alertmanagers.isEmpty(); }
+
+    /** The channels asked for, checked; a bad URL or label is an IllegalArgumentException (a usage error). */
+    public List<WebChannel> channels(String plugin, Map<String, String> env) throws IOException {
+        if (insecure && caFile != null) throw new IllegalArgumentException("--alert-insecure and --alert-ca exclude each other");
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (String pair : alertLabels) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0 || !pair.substring(0, eq).matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
+                throw new IllegalArgumentException("--alert-label '" + pair + "' is not NAME=VALUE (a label name: letters, digits, _)");
+            }
+            labels.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        SSLSocketFactory sockets = insecure ? Tls.trustingAnything().getSocketFactory()
+                : caFile != null ? Tls.trusting(caFile).getSocketFactory() : null;
+        String host = host();
+        List<WebChannel> channels = new ArrayList<>();
+        for (String url : webhooks) channels.add(channel(WebChannel.Shape.WEBHOOK, url, plugin, host, labels, sockets, env));
+        for (String url : slack) channels.add(channel(WebChannel.Shape.SLACK, url, plugin, host, labels, sockets, env));
+        for (String url : alertmanagers) channels.add(channel(WebChannel.Shape.ALERTMANAGER, url, plugin, host, labels, sockets, env));
+        for (WebChannel c : channels) {
+            Log.info("alerts also go to %s%s", c, insecure ? " (certificates NOT verified: --alert-insecure)" : "");
+        }
+        return channels;
+    }
+
+    private WebChannel channel(WebChannel.Shape shape, String spec, String plugin, String host, Map<String, String> labels,
+                               SSLSocketFactory sockets, Map<String, String> env) throws IOException {
+        return new WebChannel(shape, WebChannel.resolve(spec, env), plugin, host, labels, sockets, insecure);
+    }
+
+    /** This machine's name, as the alerts give it. */
+    static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

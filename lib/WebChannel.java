@@ -1,0 +1,219 @@
+package lib;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * An alert channel over HTTP(S): a JSON webhook, a Slack-shaped incoming
+ * webhook (Mattermost, Rocket.Chat, Discord's /slack endpoint) or
+ * Prometheus Alertmanager's v2 API. It renders an alert as the JSON it
+ * posts, queued in an outbox like mail (the "envelope": subject for the
+ * log, the JSON as body), and posts it with verified TLS, no proxy, no
+ * redirects and bounded connect and read times. 408, 429 and 5xx are
+ * retried; any other 4xx is final. The URL is a secret (a Slack URL is its
+ * token): it is shown shortened, and can come from env:NAME or file:PATH.
+ */
+public final class WebChannel implements Mail.Sender {
+    public enum Shape { WEBHOOK, SLACK, ALERTMANAGER }
+
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** An Alertmanager alert ends by itself this long after it starts: a one-off crash resolves. */
+    static final Duration RESOLVE_AFTER = Duration.ofMinutes(5);
+
+    private final Shape shape;
+    private final URI target;
+    private final String shown;
+    private final String plugin;
+    private final String host;
+    private final Map<String, String> labels;
+    private final SSLSocketFactory sockets; // null: the JDK's default trust
+    private final boolean insecure;
+
+    public WebChannel(Shape shape, String url, String plugin, String host, Map<String, String> labels, SSLSocketFactory sockets,
+                      boolean insecure) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("not a URL: " + shorten(url));
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            throw new IllegalArgumentException("not an http:// or https:// URL: " + shorten(url));
+        }
+        if (shape == Shape.ALERTMANAGER && !uri.getPath().endsWith("/api/v2/alerts")) {
+            uri = URI.create(url.replaceAll("/+$", "") + "/api/v2/alerts"); // the server's base URL, as people write it
+        }
+        this.shape = shape;
+        this.target = uri;
+        this.shown = shape.name().toLowerCase() + " " + shorten(url);
+        this.plugin = plugin;
+        this.host = host;
+        this.labels = labels;
+        this.sockets = sockets;
+        this.insecure = insecure;
+    }
+
+    /** A URL as an option gives it: the URL itself, env:NAME or file:PATH (its first line). */
+    public static String resolve(String spec, Map<String, String> env) throws IOException {
+        if (spec.startsWith("env:")) {
+            String value = env.get(spec.substring(4));
+            if (value == null || value.isBlank()) throw new IllegalArgumentException("$" + spec.substring(4) + " is not set");
+            return value.strip();
+        }
+        if (spec.startsWith("file:")) {
+            try {
+                return Files.readString(Path.of(spec.substring(5)), StandardCharsets.UTF_8).lines().findFirst().orElse("").strip();
+            } catch (IOException e) {
+                throw new IOException("cannot read " + spec.substring(5) + ": " + e.getMessage());
+            }
+        }
+        return spec;
+    }
+
+    /** Scheme, host and port, and the first path segment shortened: never the token a path or query carries. */
+    static String shorten(String url) {
+        try {
+            URI u = new URI(url);
+            if (u.getHost() == null) return "(a URL)";
+            String path = u.getPath() == null ? "" : u.getPath();
+            String first = path.replaceAll("^/([^/]{0,12}).*", "/$1");
+            return u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort())
+                    + (path.length() > first.length() || u.getQuery() != null ? first + "…" : first);
+        } catch (Exception e) {
+            return "(a URL)";
+        }
+    }
+
+    @Override
+    public String toString() { return shown; }
+
+    @Override
+    public String verb() { return "post"; }
+
+    /** The alert as this channel's message, ready to queue. */
+    public Mail envelope(Alert alert) {
+        return new Mail("", List.of(shown), alert.subject(), Json.write(payload(alert)));
+    }
+
+    @Override
+    public Mail notice(Mail template, String subject, String text) {
+        return envelope(new Alert(plugin, subject, text, List.of(), null));
+    }
+
+    Object payload(Alert alert) {
+        return switch (shape) {
+            case WEBHOOK -> webhook(alert);
+            case SLACK -> Map.of("text", "*" + slack(alert.subject()) + "*\n```\n" + slack(alert.text()).replace("```", "` ` `") + "\n```");
+            case ALERTMANAGER -> alertmanager(alert);
+        };
+    }
+
+    private Map<String, Object> webhook(Alert alert) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("plugin", alert.plugin());
+        json.put("host", host);
+        json.put("subject", alert.subject());
+        json.put("text", alert.text());
+        List<Object> events = new ArrayList<>();
+        for (Alert.Event e : alert.events()) {
+            Map<String, Object> event = new LinkedHashMap<>();
+            event.put("process", e.process());
+            event.put("group", e.group());
+            event.put("pid", e.pid());
+            event.put("from_state", e.fromState());
+            event.put("exit_status", e.exitStatus());
+            event.put("time", e.time().toString());
+            event.put("kind", e.kind().label());
+            events.add(event);
+        }
+        json.put("events", events);
+        if (alert.excerpt() != null) json.put("excerpt", alert.excerpt());
+        return json;
+    }
+
+    /** Slack's mrkdwn: &, < and > are its markup. */
+    private static String slack(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /** One Alertmanager alert per process reported (its labels tell them apart). */
+    private List<Object> alertmanager(Alert alert) {
+        List<Object> alerts = new ArrayList<>();
+        List<Alert.Event> events = alert.events().isEmpty()
+                ? List.of(new Alert.Event(null, "", "", 0, "", null, Instant.now())) : alert.events();
+        for (Alert.Event e : events) {
+            Map<String, Object> l = new LinkedHashMap<>();
+            l.put("alertname", e.kind() == null ? "SupervisorAlert" : e.kind().alertname);
+            l.put("host", host);
+            if (!e.group().isEmpty()) l.put("group", e.group());
+            if (!e.process().isEmpty()) l.put("process", e.process());
+            l.put("plugin", alert.plugin());
+            l.putAll(labels);
+            Map<String, Object> a = new LinkedHashMap<>();
+            a.put("labels", l);
+            a.put("annotations", Map.of("summary", alert.subject(), "description", alert.text()));
+            a.put("startsAt", e.time().toString());
+            a.put("endsAt", e.time().plus(RESOLVE_AFTER).toString());
+            alerts.add(a);
+        }
+        return alerts;
+    }
+
+    @Override
+    public void send(Mail envelope) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) target.toURL().openConnection(Proxy.NO_PROXY);
+        if (c instanceof HttpsURLConnection https) {
+            if (sockets != null) https.setSSLSocketFactory(sockets);
+            if (insecure) https.setHostnameVerifier((h, session) -> true);
+        }
+        c.setInstanceFollowRedirects(false);
+        c.setConnectTimeout((int) TIMEOUT.toMillis());
+        c.setReadTimeout((int) TIMEOUT.toMillis());
+        c.setRequestMethod("POST");
+        c.setDoOutput(true);
+        c.setRequestProperty("Content-Type", "application/json");
+        c.setRequestProperty("User-Agent", "superlance-jbang");
+        byte[] body = envelope.body().getBytes(StandardCharsets.UTF_8);
+        try {
+            c.setFixedLengthStreamingMode(body.length);
+            try (OutputStream out = c.getOutputStream()) {
+                out.write(body);
+            }
+            int status = c.getResponseCode();
+            if (status >= 200 && status < 300) return;
+            String said = said(c);
+            if (status == 408 || status == 429 || status >= 500) throw new IOException(shown + " answered HTTP " + status + said);
+            throw new Mail.Rejected(shown + " answered HTTP " + status + said); // a 4xx (or a redirect): the same post would fail again
+        } catch (IOException e) {
+            if (e instanceof Mail.Rejected || e.getMessage() != null && e.getMessage().startsWith(shown)) throw e;
+            throw new IOException(shown + ": " + Log.describe(e).replace(target.toString(), shown)); // never the whole URL
+        } finally {
+            c.disconnect();
+        }
+    }
+
+    private static String said(HttpURLConnection c) {
+        try (InputStream in = c.getErrorStream() != null ? c.getErrorStream() : c.getInputStream()) {
+            String text = new String(in.readNBytes(1000), StandardCharsets.UTF_8).strip();
+            return text.isEmpty() ? "" : ": " + text;
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+}
