@@ -45,12 +45,12 @@ class demo {
 
     public static void main(String... args) throws Exception {
         if (args.length > 0 && args[0].equals("--print-config")) { // what the README shows: fixed ports and paths
-            System.out.print(config(Path.of("/tmp/superlance-demo"), 2525, 8080).replace(ROOT.toString(), "/opt/superlance-jbang"));
+            System.out.print(config(Path.of("/tmp/superlance-demo"), 2525, 8080, 9000).replace(ROOT.toString(), "/opt/superlance-jbang"));
             return;
         }
-        int smtpPort = freePort(), webPort = freePort();
+        int smtpPort = freePort(), webPort = freePort(), hookPort = freePort();
         Path dir = Files.createTempDirectory("superlance-demo");
-        String config = config(dir, smtpPort, webPort);
+        String config = config(dir, smtpPort, webPort, hookPort);
         if (!haveSupervisord()) {
             deleteTree(dir);
             System.exit(1);
@@ -66,6 +66,16 @@ class demo {
         writePrograms(dir);
         GreenMail mail = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         mail.start();
+        // A channel besides mail: crashmail also posts each crash as JSON (--webhook) to this receiver.
+        com.sun.net.httpserver.HttpServer hook = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), hookPort), 0);
+        hook.createContext("/", exchange -> {
+            String json = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            say("webhook", json.length() > 110 ? json.substring(0, 110) + "..." : json);
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        hook.start();
         Process supervisord = new ProcessBuilder("supervisord", "-c", dir.resolve("supervisord.conf").toString())
                 .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("supervisord.out").toFile()).start();
         Thread cleanup = new Thread(() -> stop(supervisord, mail, dir));
@@ -92,11 +102,12 @@ class demo {
         say("demo", everyPlugin ? "each of the six plugins acted; stopping" : "time is up; plugins that sent no mail: "
                 + PLUGINS.stream().filter(p -> !mailed.contains(p)).toList());
         stop(supervisord, mail, dir);
+        hook.stop(0);
         System.exit(everyPlugin ? 0 : 1);
     }
 
-    /** The supervisord.conf: four programs and the six plugins, each mailing PLUGIN@demo.local. */
-    static String config(Path dir, int smtpPort, int webPort) {
+    /** The supervisord.conf: four programs and the six plugins, each mailing PLUGIN@demo.local; crashmail posts to a webhook too. */
+    static String config(Path dir, int smtpPort, int webPort, int hookPort) {
         String smtp = "--smtp-host 127.0.0.1:" + smtpPort + " --from demo@demo.local";
         String batch = "-f demo@demo.local -H 127.0.0.1:" + smtpPort + " -i 0.25 -e TICK_5";
         return """
@@ -132,7 +143,8 @@ class demo {
                 """.formatted(dir, String.join("\n", List.of(
                         listener("memmon", "-p leaker=40MB -n demo -m memmon@demo.local " + smtp, "TICK_5"),
                         listener("httpok", "-p web -t 3 -m httpok@demo.local " + smtp + " http://127.0.0.1:" + webPort + "/", "TICK_5"),
-                        listener("crashmail", "-p crasher -o demo -m crashmail@demo.local " + smtp, "PROCESS_STATE_EXITED"),
+                        listener("crashmail", "-p crasher -o demo -m crashmail@demo.local " + smtp + " --webhook http://127.0.0.1:"
+                                + hookPort + "/demo", "PROCESS_STATE_EXITED"),
                         listener("crashmailbatch", "-t crashmailbatch@demo.local " + batch, "PROCESS_STATE_EXITED,TICK_5"),
                         listener("fatalmailbatch", "-t fatalmailbatch@demo.local " + batch, "PROCESS_STATE_FATAL,TICK_5"),
                         listener("crashsms", "-t crashsms@demo.local " + batch, "PROCESS_STATE_EXITED,TICK_5"))), webPort);

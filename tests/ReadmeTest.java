@@ -29,7 +29,8 @@ class ReadmeTest {
         }
         assertTrue(commands.size() >= 12, "snippets found: " + commands);
         Map<String, String> env = Map.of("SUPERVISOR_SERVER_URL", "unix:///nonexistent/supervisor.sock",
-                "SMTP_PASSWORD", "secret", "SUPERVISOR_PROCESS_NAME", "x", "SUPERVISOR_GROUP_NAME", "x");
+                "SMTP_PASSWORD", "secret", "SUPERVISOR_PROCESS_NAME", "x", "SUPERVISOR_GROUP_NAME", "x",
+                "SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T000/B000/XXXX"); // as the snippets' environment= lines give
         for (String command : commands) {
             List<String> argv = Argv.split(command.replace("/opt/superlance-jbang", Repo.ROOT.toString()));
             Repo.Result r = Repo.run(argv, env, new byte[0], Duration.ofMinutes(3));
