@@ -1,0 +1,58 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import lib.Alert;
+import lib.WebChannel;
+import org.junit.jupiter.api.Test;
+
+/** How each channel renders an alert, and that a channel's URL, a secret, is never shown whole (ChannelsE2ETest posts for real). */
+class WebChannelTest {
+    private static final Alert CRASH = new Alert("crashmail", "web crashed at 2026-12-02 10:00:00,000",
+            "Process web in group web exited unexpectedly (pid 7) from state RUNNING\n",
+            List.of(new Alert.Event(Alert.Kind.CRASH, "web", "web", 7, "RUNNING", 3, Instant.parse("2026-12-02T10:00:00Z"))), "boom <&>");
+
+    private static WebChannel channel(WebChannel.Shape shape, String url) {
+        return new WebChannel(shape, url, "crashmail", "host-1", Map.of("env", "prod"), null, false);
+    }
+
+    @Test
+    void urlsAreShownShortened() throws Exception {
+        assertEquals("slack https://hooks.slack.com/services…",
+                channel(WebChannel.Shape.SLACK, "https://hooks.slack.com/services/T000/B000/XXXXSECRET").toString());
+        assertEquals("webhook https://alerts.example.com/hook…", channel(WebChannel.Shape.WEBHOOK, "https://alerts.example.com/hook?token=abc").toString());
+        assertEquals("alertmanager http://127.0.0.1:9093", channel(WebChannel.Shape.ALERTMANAGER, "http://127.0.0.1:9093").toString());
+        assertEquals("https://x.example.com/h", WebChannel.resolve("file:" + write("https://x.example.com/h\n"), Map.of()));
+        assertEquals("https://y.example.com/", WebChannel.resolve("env:HOOK", Map.of("HOOK", "https://y.example.com/")));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> WebChannel.resolve("env:NOPE", Map.of())).getMessage().contains("$NOPE is not set"));
+        assertThrows(IOException.class, () -> WebChannel.resolve("file:/nonexistent/hook", Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> channel(WebChannel.Shape.WEBHOOK, "ftp://x.example.com/"));
+    }
+
+    private static String write(String text) throws IOException {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("hook", ".url");
+        file.toFile().deleteOnExit();
+        return java.nio.file.Files.writeString(file, text).toString();
+    }
+
+    @Test
+    void eachChannelRendersTheSameAlert() throws Exception {
+        String webhook = channel(WebChannel.Shape.WEBHOOK, "http://127.0.0.1/h").envelope(CRASH).body();
+        assertEquals("('crashmail', 'host-1', 3, '2026-12-02T10:00:00Z', 'crash', 'boom <&>')", JsonTest.python(webhook,
+                "(d['plugin'], d['host'], d['events'][0]['exit_status'], d['events'][0]['time'], d['events'][0]['kind'], d['excerpt'])"));
+        String slack = channel(WebChannel.Shape.SLACK, "http://127.0.0.1/s").envelope(CRASH).body();
+        assertEquals("'*web crashed at 2026-12-02 10:00:00,000*\\n```\\nProcess web in group web exited unexpectedly (pid 7) from state RUNNING\\n\\n```'",
+                JsonTest.python(slack, "d['text']"));
+        String am = channel(WebChannel.Shape.ALERTMANAGER, "http://127.0.0.1:9093/").envelope(CRASH).body();
+        assertEquals("[('SupervisorProcessCrashed', 'host-1', 'web', 'web', 'crashmail', 'prod', '2026-12-02T10:00:00Z', '2026-12-02T10:05:00Z')]",
+                JsonTest.python(am, "[(a['labels']['alertname'], a['labels']['host'], a['labels']['group'], a['labels']['process'], "
+                        + "a['labels']['plugin'], a['labels']['env'], a['startsAt'], a['endsAt']) for a in d]"));
+        assertEquals(2, AlertsTest.exitStatus(new crashmail(), "-a", "--alert-label", "no good=1"));
+        assertEquals(2, AlertsTest.exitStatus(new crashmail(), "-a", "--webhook", "ftp://x.example.com/"));
+        assertEquals(2, AlertsTest.exitStatus(new crashmail(), "-a", "--slack", "env:SURELY_NOT_SET_ANYWHERE"));
+    }
+}
