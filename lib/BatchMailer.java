@@ -5,9 +5,11 @@ import java.util.function.Function;
 
 /**
  * The run loop of the batch plugins: report lines join the batch; when a
- * TICK ends the interval the batch becomes one mail in the outbox. While an
- * earlier batch mail is still waiting (the server is down), new lines keep
- * joining the current batch, which goes out once that one has. At exit
+ * TICK ends the interval the batch becomes one alert (a mail, a post per
+ * channel). While every destination still has an earlier batch waiting (its
+ * server is down), new lines keep joining the current batch, which goes out
+ * once one of them is free; a channel that is down alone does not hold the
+ * others. At exit
  * (stdin closed, or SIGTERM when supervisord stops) whatever is collected is
  * sent before the process ends, within Outbox.AT_EXIT.
  */
@@ -61,9 +63,9 @@ public final class BatchMailer {
         batch.add(line);
     }
 
-    /** A TICK: when the interval is over and no earlier batch alert is still waiting, the batch goes out. */
+    /** A TICK: when the interval is over and some destination has no earlier batch still waiting, the batch goes out. */
     public void tick(int seconds, long when) {
-        if (batch.tick(seconds, when) && alerts.idle()) send(batch.take());
+        if (batch.tick(seconds, when) && alerts.anyIdle()) send(batch.take());
     }
 
     /** Sends what is collected now and waits, at most `limit`, for every outbox to empty. */

@@ -305,4 +305,23 @@ class OutboxTest {
         assertFalse(batch.tick(5, back + 10));
         assertTrue(batch.tick(5, back + 15), "six ticks of 5 s: the 30 s interval is over");
     }
+
+    @Test
+    void aChannelThatIsDownDoesNotHoldTheMailBatches() throws Exception {
+        FlakySender mail = new FlakySender(0);
+        lib.WebChannel down = new lib.WebChannel(lib.WebChannel.Shape.WEBHOOK, "http://127.0.0.1:" + Repo.freePort() + "/hook", "test",
+                "host", java.util.Map.of(), null, false); // nothing listens there: every post fails and is retried
+        Alerts alerts = new Alerts(kept(outbox(mail, 100)), "a@example.com", List.of("b@example.com"), List.of(down), "test");
+        BatchMailer mailer = new BatchMailer(new Batch(1.0, 1000), alerts,
+                lines -> new Alert("test", "batch", lines.text(), lines.events(), null), Alert.Kind.CRASH, null);
+        mailer.add("crash 1");
+        mailer.tick(60, 0);
+        Repo.await("the first batch mailed", Duration.ofSeconds(10), () -> mail.delivered.size() == 1);
+        mailer.add("crash 2");
+        mailer.tick(60, 0);
+        Repo.await("the second batch mailed while the webhook is still down", Duration.ofSeconds(10), () -> mail.delivered.size() == 2);
+        assertEquals("crash 2\n", mail.delivered.get(1).body());
+        assertFalse(alerts.drain(Duration.ofMillis(300)), "the webhook's posts are still waiting (and logged at exit)");
+        alerts.stop();
+    }
 }
