@@ -58,6 +58,14 @@ class RpcFaultsE2ETest {
         return listener.event("TICK_5", "when:" + (1_800_000_000L + 5L * n), n == 1 ? Duration.ofMinutes(1) : PROMPT);
     }
 
+    /** Until python has touched its 64 MiB (a loaded machine takes its time), so that memmon finds it over 32 MB. */
+    private static void awaitHog(int pid) throws InterruptedException {
+        Repo.await("hog (pid " + pid + ") to hold its memory", Duration.ofSeconds(30), () -> {
+            lib.ProcessTable.Entry e = lib.ProcessTable.read(pid);
+            return e != null && e.rss() > 48L << 20;
+        });
+    }
+
     @Test
     void memmonSkipsTheTickWithoutSupervisordAndWorksWhenItIsBack() throws Exception {
         try (Supervisord s = Supervisord.start("[program:hog]\ncommand=/usr/bin/python3 " + dir.resolve("hog.py")
@@ -66,7 +74,7 @@ class RpcFaultsE2ETest {
                      List.of("-p", "hog=32MB", "-m", "ops@example.com", "--smtp-host", smtp()),
                      Map.of("SUPERVISOR_SERVER_URL", s.url()))) {
             int first = pid(s, "hog:hog");
-            Thread.sleep(1000); // python has touched its 64 MiB
+            awaitHog(first);
             tick(memmon, 1);
             int second = pid(s, "hog:hog");
             assertNotEquals(first, second, "restarted while supervisord is up");
@@ -78,7 +86,7 @@ class RpcFaultsE2ETest {
 
             s.restart(); // a new supervisord pid, and hog under a new pid
             int third = pid(s, "hog:hog");
-            Thread.sleep(1000);
+            awaitHog(third);
             tick(memmon, 3);
             assertNotEquals(third, pid(s, "hog:hog"), "restarted again once supervisord is back");
             Repo.await("two restart mails", Duration.ofSeconds(30), () -> greenMail.getReceivedMessages().length == 2);
