@@ -33,7 +33,7 @@ class HttpokProbesE2ETest {
     @BeforeEach
     void setUp() throws Exception {
         dir = Files.createTempDirectory("probes");
-        // "ok"; "fail N": the next N requests get 500; "auth USER:PASS TOKEN": 401 without both.
+        // "ok"; "fail N": the next N requests get 500; "auth USER:PASS TOKEN HOST": 401 without all three.
         Files.writeString(dir.resolve("service.py"), """
                 import base64, http.server, sys
                 port, state = int(sys.argv[1]), sys.argv[2]
@@ -46,7 +46,8 @@ class HttpokProbesE2ETest {
                             status = 500
                         elif mode[0] == 'auth':
                             basic = 'Basic ' + base64.b64encode(mode[1].encode()).decode()
-                            ok = self.headers.get('Authorization') == basic and self.headers.get('X-Token') == mode[2]
+                            ok = self.headers.get('Authorization') == basic and self.headers.get('X-Token') == mode[2] \\
+                                and self.headers.get('Host') == mode[3]
                             status = 200 if ok else 401
                         self.send_response(status)
                         self.send_header('Content-Length', '2')
@@ -97,7 +98,7 @@ class HttpokProbesE2ETest {
     void failuresInARowHeadersAuthTcpAndStartStopped() throws Exception {
         StringBuilder sections = new StringBuilder();
         String flakyUrl = service(sections, "flaky", Repo.freePort(), "fail 2");
-        String secureUrl = service(sections, "secure", Repo.freePort(), "auth alice:pw-s3cret t0ken");
+        String secureUrl = service(sections, "secure", Repo.freePort(), "auth alice:pw-s3cret t0ken app.example.com");
         int laterPort = Repo.freePort();
         int closedPort = Repo.freePort();
         // Fails to start until the test creates its "ok" file; then it serves HTTP on laterPort.
@@ -106,7 +107,7 @@ class HttpokProbesE2ETest {
         Path auth = dir.resolve("auth");
         Files.writeString(auth, "alice:pw-s3cret\n");
         sections.append(httpok("check_flaky", "-p flaky --failures 3 -m flaky@example.com " + flakyUrl))
-                .append(httpok("check_secure", "-p secure --header 'X-Token: t0ken' --auth-file " + auth + " -m secure@example.com " + secureUrl))
+                .append(httpok("check_secure", "-p secure --header 'X-Token: t0ken' --header 'Host: app.example.com' --auth-file " + auth + " -m secure@example.com " + secureUrl))
                 .append(httpok("check_nopass", "-p secure --dry-run " + secureUrl))
                 .append(httpok("check_tcpup", "-p flaky --dry-run tcp://127.0.0.1:" + flakyUrl.replaceAll(".*:(\\d+)/.*", "$1")))
                 .append(httpok("check_tcpdown", "--dry-run -t 1 tcp://127.0.0.1:" + closedPort))
