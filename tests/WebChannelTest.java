@@ -55,4 +55,24 @@ class WebChannelTest {
         assertEquals(2, AlertsTest.exitStatus(new crashmail(), "-a", "--webhook", "ftp://x.example.com/"));
         assertEquals(2, AlertsTest.exitStatus(new crashmail(), "-a", "--slack", "env:SURELY_NOT_SET_ANYWHERE"));
     }
+
+    @Test
+    void channelsVerifyCertificatesUnlessTrustedOrToldNotTo() throws Exception {
+        try (TestTls.HandshakeOnly tls = new TestTls.HandshakeOnly()) { // a certificate the JDK's CAs do not vouch for
+            String url = "https://127.0.0.1:" + tls.port() + "/hook";
+            lib.Mail envelope = channel(WebChannel.Shape.WEBHOOK, url).envelope(CRASH);
+            IOException refused = assertThrows(IOException.class, () -> channel(WebChannel.Shape.WEBHOOK, url).send(envelope));
+            assertTrue(refused.getMessage().matches("(?s).*(PKIX|certification path).*"), refused.getMessage());
+            assertEquals(0, tls.handshakes.get(), "verified by default: refused");
+            // --alert-ca with the test's CA, then --alert-insecure: the handshake goes through (this server says nothing after it).
+            WebChannel trusting = new WebChannel(WebChannel.Shape.WEBHOOK, url, "crashmail", "host-1", Map.of(),
+                    lib.Tls.trusting(TestTls.caPem()).getSocketFactory(), false);
+            assertThrows(IOException.class, () -> trusting.send(envelope));
+            Repo.await("the trusted handshake", java.time.Duration.ofSeconds(10), () -> tls.handshakes.get() == 1);
+            WebChannel insecure = new WebChannel(WebChannel.Shape.WEBHOOK, url, "crashmail", "host-1", Map.of(),
+                    lib.Tls.trustingAnything().getSocketFactory(), true);
+            assertThrows(IOException.class, () -> insecure.send(envelope));
+            Repo.await("the insecure handshake", java.time.Duration.ofSeconds(10), () -> tls.handshakes.get() == 2);
+        }
+    }
 }
