@@ -101,14 +101,27 @@ class HttpokE2ETest {
     }
 
     private static void awaitRestart(Supervisord s, String namespec, int oldPid) throws InterruptedException {
-        Repo.await(namespec + " restarted", Duration.ofSeconds(60), () -> {
-            try {
-                int pid = s.unix().getProcessInfo(namespec).pid();
-                return pid > 0 && pid != oldPid;
-            } catch (IOException e) {
-                return false;
+        try {
+            Repo.await(namespec + " restarted", Duration.ofSeconds(60), () -> {
+                try {
+                    int pid = s.unix().getProcessInfo(namespec).pid();
+                    return pid > 0 && pid != oldPid;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } catch (AssertionError e) { // say what the listeners and supervisord did meanwhile
+            StringBuilder logs = new StringBuilder(e.getMessage());
+            try (var files = Files.list(s.dir)) {
+                for (Path f : files.filter(f -> f.toString().endsWith(".err") || f.endsWith("supervisord.log")).sorted().toList()) {
+                    String text = s.read(f.getFileName().toString());
+                    logs.append("\n--- ").append(f.getFileName()).append(":\n").append(text.substring(Math.max(0, text.length() - 2500)));
+                }
+            } catch (IOException ignored) {
+                // the message alone, then
             }
-        });
+            throw new AssertionError(logs.toString());
+        }
     }
 
     /** The first mail to this address, once it has come. */

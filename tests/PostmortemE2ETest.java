@@ -149,7 +149,7 @@ class PostmortemE2ETest {
             // The batch plugins: one account per process after the lines; a failed start says why.
             String batch = body("cmb@example.com", s, "cmb");
             assertTrue(batch.contains("\n--- trace:trace, the last time:\nexit status 3"), oneLine(batch));
-            assertTrue(batch.contains("    at app.Main.main(Main.java:7)\n"), oneLine(batch));
+            assertTrue(batch.contains("    at app.Main.main(Main.java:7)"), oneLine(batch)); // the mail's last line, maybe: no \n then
             String fatal = body("fmb@example.com", s, "fmb");
             assertTrue(fatal.contains("Process missing:missing failed to start too many times"), oneLine(fatal));
             assertTrue(fatal.contains("--- missing:missing, the last time:\nsupervisord says: can't find command '/opt/app/bin/x'"), fatal);
