@@ -343,7 +343,7 @@ class httpok implements Callable<Integer> {
             if (body != null) {
                 byte[] text;
                 try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
-                    text = in == null ? new byte[0] : in.readNBytes(MAX_BODY);
+                    text = in == null ? new byte[0] : readUntil(in, deadline);
                 }
                 if (!new String(text, StandardCharsets.UTF_8).contains(body)) {
                     return new Check("bad body returned", line + ", body without '" + body + "'");
@@ -357,6 +357,21 @@ class httpok implements Callable<Integer> {
             watchdog.cancel(false);
             connection.disconnect();
         }
+    }
+
+    /**
+     * The body, at most MAX_BODY bytes, read in pieces until the deadline.
+     * The watchdog's disconnect does not cut a connection it caught before it
+     * was connected, so a server dripping its body in is also stopped here.
+     */
+    private static byte[] readUntil(InputStream in, long deadline) throws IOException {
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        for (int n = in.read(buffer); n >= 0 && text.size() < MAX_BODY; n = in.read(buffer)) {
+            text.write(buffer, 0, Math.min(n, MAX_BODY - text.size()));
+            if (System.nanoTime() > deadline) throw new SocketTimeoutException("timed out");
+        }
+        return text.toByteArray();
     }
 
     /** Restarts what is selected, reports each step, mails the report (with --failures, each failed check). */
