@@ -171,6 +171,7 @@ public final class Postmortem {
     /** The end of a log, through supervisord; if that fails (it cannot decode bytes that are not UTF-8), from the file. */
     private Supervisor.Tail tail(String namespec, String channel, String file) throws IOException {
         try {
+            settle(namespec, channel);
             return supervisor.tailLog(namespec, channel, TAIL_BYTES);
         } catch (IOException rpc) {
             try (RandomAccessFile f = new RandomAccessFile(file, "r")) {
@@ -178,10 +179,30 @@ public final class Postmortem {
                 byte[] bytes = new byte[(int) (f.length() - from)];
                 f.seek(from);
                 f.readFully(bytes);
-                return new Supervisor.Tail(new String(bytes, StandardCharsets.UTF_8), from > 0); // invalid UTF-8 becomes U+FFFD
+                return new Supervisor.Tail(new String(bytes, StandardCharsets.UTF_8), from > 0, f.length()); // invalid UTF-8 becomes U+FFFD
             } catch (IOException | RuntimeException local) {
                 throw new IOException("supervisord could not give the " + channel + " log (" + rpc.getMessage()
                         + ") and it cannot be read here (" + local.getMessage() + ")");
+            }
+        }
+    }
+
+    /**
+     * supervisord writes a program's last output to its log after it has
+     * reaped it (and told its listeners): wait, at most a second, until the
+     * log stops growing, so that the excerpt has the lines before the exit.
+     */
+    private void settle(String namespec, String channel) throws IOException {
+        long size = -1;
+        for (int i = 0; i < 10; i++) {
+            long now = supervisor.tailLog(namespec, channel, 0).size();
+            if (now == size) return;
+            size = now;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

@@ -209,11 +209,12 @@ public final class Supervisor {
         if (!(call(timeout, method, namespec, 0, bytes) instanceof List<?> answer) || answer.size() < 3) {
             throw new IOException(method + " did not return [text, offset, overflow]");
         }
-        return new Tail(String.valueOf(answer.get(0)), Boolean.TRUE.equals(answer.get(2)));
+        long size = answer.get(1) instanceof Number n ? n.longValue() : -1;
+        return new Tail(String.valueOf(answer.get(0)), Boolean.TRUE.equals(answer.get(2)), size);
     }
 
-    /** The end of a log: its text, and whether there was more before it. */
-    public record Tail(String text, boolean cut) {}
+    /** The end of a log: its text, whether there was more before it, and the log's size in bytes. */
+    public record Tail(String text, boolean cut, long size) {}
 
     /** The last `bytes` of supervisord's own log (where it says how each process exited). */
     public String tailMainLog(int bytes) throws IOException {

@@ -139,7 +139,7 @@ class PostmortemE2ETest {
             }
             assertTrue(traceMail != null, "a mail for trace");
             assertTrue(traceMail.matches("(?s)" + String.format(SUPERLANCE_LINE, "trace", "trace") + "\n\nexit status 3, after \\d+ s up\n"
-                    + "last 10 line\\(s\\) of its stderr log:\n(.*\n)?" // --log-lines' default; earlier runs' lines may come first
+                    + "last \\d+ line\\(s\\) of its stderr log:\n(.*\n)?" // up to --log-lines' 10; earlier runs' lines may come first
                     + "Exception in thread \"main\" java.lang.IllegalStateException: boom\n"
                     + "    at app.Main.run\\(Main.java:42\\)\n    at app.Main.main\\(Main.java:7\\)\n?"), oneLine(traceMail));
 
