@@ -56,7 +56,7 @@ class PostmortemE2ETest {
     private static String program(String name, String command, String extra) {
         return "[program:" + name + "]\ncommand=" + command + "\n" + (extra.contains("autostart=") ? "" : "autostart=false\n")
                 + "startsecs=0\nstartretries=0\n"
-                + "autorestart=unexpected\nstopasgroup=true\nkillasgroup=true\n" + extra + "\n";
+                + (extra.contains("autorestart=") ? "" : "autorestart=unexpected\n") + "stopasgroup=true\nkillasgroup=true\n" + extra + "\n";
     }
 
     private String listener(String name, String plugin, String args, String events) {
@@ -95,7 +95,8 @@ class PostmortemE2ETest {
                 + " sleep 1; exit 5");
         String sections = program("trace", trace, "")
                 + program("redirected", redirected, "redirect_stderr=true")
-                + program("binary", binary, "")
+                // Run once: a restarted run would write its own first bytes before the excerpt is read.
+                + program("binary", binary, "autorestart=false")
                 + program("silent", "/bin/sh -c 'sleep 1; exit 4'", "stdout_logfile=NONE\nstderr_logfile=NONE")
                 // supervisord refuses to start it by RPC (NO_FILE); at its own start it tries, fails and marks it FATAL.
                 + program("missing", "/opt/app/bin/x", "autostart=true")
