@@ -65,6 +65,16 @@ class PostmortemE2ETest {
                 + ".err\nstopasgroup=true\nkillasgroup=true\n\n";
     }
 
+    /** Waits for n mails to this address; when they do not come, the failure shows the listener's and supervisord's logs. */
+    private void awaitMails(String to, int n, Supervisord s, String listener) throws Exception {
+        try {
+            Repo.await(n + " mail(s) to " + to, Duration.ofSeconds(90), () -> Mails.to(mail, to).size() >= n);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + (s == null ? "" : "; " + listener + "'s log:\n" + s.read(listener + ".err")
+                    + "\nsupervisord's log:\n" + s.log()));
+        }
+    }
+
     private static String oneLine(String text) { return text.replace("\n", "\\n"); }
 
     private String body(String to) throws Exception {
@@ -73,12 +83,7 @@ class PostmortemE2ETest {
 
     /** The first mail to this address; when none comes, the failure shows the listener's log. */
     private String body(String to, Supervisord s, String listener) throws Exception {
-        try {
-            Repo.await("a mail to " + to, Duration.ofSeconds(90), () -> !Mails.to(mail, to).isEmpty());
-        } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + (s == null ? "" : "; " + listener + "'s log:\n" + s.read(listener + ".err")
-                    + "\nsupervisord's log:\n" + s.log()));
-        }
+        awaitMails(to, 1, s, listener);
         MimeMessage m = Mails.to(mail, to).get(0);
         return ((String) m.getContent()).replace("\r\n", "\n");
     }
@@ -112,10 +117,15 @@ class PostmortemE2ETest {
         // cannot give that log's tail (it fails to decode it), so how a run ended would not be known.
         try (Supervisord s = Supervisord.start(sections, "info")) {
             s.awaitRunning(Duration.ofSeconds(60), List.of("cm:cm", "plain:plain", "cmb:cmb", "fmb:fmb"));
+            // Until a listener is ready, supervisord holds its events in a buffer of 10 and drops the oldest past that: under
+            // load a JVM takes seconds to start, three crash loops fill the buffer, and binary's one exit would be dropped.
+            Repo.await("the listeners to start", Duration.ofSeconds(60), () -> s.read("cm.err").contains("watching ")
+                    && s.read("plain.err").contains("watching ") && s.read("cmb.err").contains("batching every")
+                    && s.read("fmb.err").contains("batching every"));
             for (String p : List.of("trace", "redirected", "binary", "silent")) s.unix().startProcess(p, false);
 
             String traceMail = null;
-            Repo.await("crashmail's four mails", Duration.ofSeconds(90), () -> Mails.to(mail, "cm@example.com").size() >= 4);
+            awaitMails("cm@example.com", 4, s, "cm");
             for (MimeMessage m : Mails.to(mail, "cm@example.com")) {
                 String text = ((String) m.getContent()).replace("\r\n", "\n");
                 if (m.getSubject().startsWith("trace ")) traceMail = text;
