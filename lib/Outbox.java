@@ -53,7 +53,11 @@ public final class Outbox {
         this.maxRetry = maxRetry;
     }
 
-    /** Queues a mail and returns at once. */
+    /**
+     * Queues a mail and returns at once. The oldest mail may be folded while
+     * the worker is sending it; if that send succeeds, done() takes it out of
+     * the notice again.
+     */
     public synchronized void submit(Mail mail) {
         if (queue.size() >= capacity) fold(queue.poll());
         queue.add(mail);
@@ -152,8 +156,12 @@ public final class Outbox {
             int listed = (int) Math.min(noticeCovers, foldedSubjects.size());
             foldedSubjects.subList(0, listed).clear();
             folded -= noticeCovers;
-        } else {
-            queue.remove(mail);
+        } else if (queue.peek() == mail) {
+            queue.poll();
+        } else if (folded > 0) {
+            // submit() folded it while it was out, and it went out after all: the notice must not list it as lost.
+            folded--;
+            foldedSubjects.remove(mail.subject()); // any equal subject: the list reads the same
         }
         sending = false;
         notifyAll();
