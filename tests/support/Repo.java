@@ -25,10 +25,25 @@ final class Repo {
 
     static String launcher() { return ROOT.resolve("jbang").toString(); }
 
+    private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port for a server that starts later (supervisord's, a program's, GreenMail's). It is free now, and it is
+     * below the kernel's ephemeral range (32768 and up), so no outgoing connection can take it as its local port in
+     * the meantime; and no other test of this run is given it, though classes run side by side.
+     */
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+        java.util.Random random = new java.util.Random();
+        for (int tries = 0; tries < 1000; tries++) {
+            int port = 20000 + random.nextInt(12000);
+            if (!GIVEN.add(port)) continue;
+            try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            } catch (IOException inUse) {
+                // something else has it: another try
+            }
         }
+        throw new IOException("no free port between 20000 and 32000");
     }
 
     /** Polls until the condition holds; fails the test with `what` when it does not in time. */
