@@ -105,6 +105,66 @@ class LauncherTest {
         }
     }
 
+    /** The launcher's own copy of JBang's CLI, bootstrapped if this machine has none yet. */
+    private static Path jbangCli() throws Exception {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path cli = (xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache"))
+                .resolve("superlance-jbang/jbang-cli-0.132.1");
+        if (!Files.exists(cli.resolve(".complete"))) {
+            Map<String, String> env = new HashMap<>();
+            env.put("PATH", pathWithoutJbang());
+            env.put("SUPERLANCE_JBANG_LAUNCHER", null);
+            env.put("SUPERLANCE_JBANG_CACHE", null);
+            assertEquals(0, Repo.run(List.of(Repo.launcher(), "version"), env, new byte[0], Duration.ofMinutes(4)).status());
+        }
+        return cli;
+    }
+
+    @Test
+    void aWarmStartSkipsJbangAndNeverRunsAStaleBuildAfterAnEdit() throws Exception {
+        // A copy of crashmail and lib, as a user keeps them on a server.
+        Path app = Files.createDirectories(dir.resolve("app/lib"));
+        Files.copy(Repo.ROOT.resolve("crashmail.java"), dir.resolve("app/crashmail.java"));
+        try (var files = Files.list(Repo.ROOT.resolve("lib"))) {
+            for (Path f : files.toList()) Files.copy(f, app.resolve(f.getFileName()));
+        }
+        Path cache = Files.createDirectories(dir.resolve("cache"));
+        Path cli = cache.resolve("jbang-cli-0.132.1");
+        Path broken = Files.createDirectories(dir.resolve("broken-cli")); // "installed", but no JBang in it
+        Files.writeString(broken.resolve(".complete"), "");
+        Map<String, String> env = env(cache.toString());
+        env.put("JBANG_CACHE_DIR", dir.resolve("jbang-cache").toString()); // its own builds, removed with the test
+        List<String> version = List.of(Repo.launcher(), dir.resolve("app/crashmail.java").toString(), "--version");
+
+        Files.createSymbolicLink(cli, jbangCli());
+        Repo.Result first = Repo.run(version, env, new byte[0], Duration.ofMinutes(3));
+        assertEquals("superlance-jbang 0.1.0\n", first.out(), first.err());
+
+        Files.delete(cli);
+        Files.createSymbolicLink(cli, broken);
+        Repo.Result warm = Repo.run(version, env, new byte[0], Duration.ofMinutes(1));
+        assertEquals("superlance-jbang 0.1.0\n", warm.out(), "the second start did without JBang: " + warm.err());
+
+        // An edit in a library file, as with vi on a server: the kept command is not used, JBang is needed.
+        Path cliJava = app.resolve("Cli.java");
+        Files.writeString(cliJava, Files.readString(cliJava).replace("\"superlance-jbang 0.1.0\"", "\"superlance-jbang 0.1.0-edited\""));
+        Repo.Result stale = Repo.run(version, env, new byte[0], Duration.ofMinutes(1));
+        assertTrue(stale.status() != 0 && !stale.out().contains("0.1.0"), "without JBang an edited script does not run: " + stale);
+
+        Files.delete(cli);
+        Files.createSymbolicLink(cli, jbangCli());
+        Repo.Result edited = Repo.run(version, env, new byte[0], Duration.ofMinutes(3));
+        assertEquals("superlance-jbang 0.1.0-edited\n", edited.out(), edited.err());
+
+        // A kept command whose build is gone (JBang's cache cleared) is not used either: JBang builds again.
+        Repo.deleteTree(dir.resolve("jbang-cache"));
+        Repo.Result rebuilt = Repo.run(version, env, new byte[0], Duration.ofMinutes(3));
+        assertEquals("superlance-jbang 0.1.0-edited\n", rebuilt.out(), rebuilt.err());
+        try (var kept = Files.list(cache.resolve("run"))) {
+            assertEquals(1, kept.count(), "one kept command per script: an edit replaces the earlier one");
+        }
+    }
+
     @Test
     void aJbangOnPathIsUsedInstead() throws Exception {
         Path bin = Files.createDirectories(dir.resolve("bin"));
