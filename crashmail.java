@@ -89,9 +89,7 @@ class crashmail implements Callable<Integer> {
     Selection selection;
     Storm storm;
     Postmortem postmortem; // null with --log-lines 0 or without -m
-    Outbox outbox; // mail; null without -m
-    Alerts alerts; // mail and the other channels
-    String from;
+    Alerts alerts; // mail (with -m) and the other channels
     List<String> to;
 
     public static void main(String... args) {
@@ -101,6 +99,8 @@ class crashmail implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         configure(System.getenv());
+        Outbox outbox = null; // mail; none without -m
+        String from = null;
         if (email != null) {
             Mail.Sender sender = mailOptions.sender(sendmail, System.getenv());
             from = mailOptions.from("crashmail");
@@ -125,7 +125,7 @@ class crashmail implements Callable<Integer> {
             synchronized (this) {
                 summaries(storm.all()); // a crash loop still open at exit is reported now
             }
-            alerts().drain(Outbox.AT_EXIT);
+            alerts.drain(Outbox.AT_EXIT);
         }, "flush-at-exit"));
         return Listener.serve(this::onEvent);
     }
@@ -196,12 +196,6 @@ class crashmail implements Callable<Integer> {
     }
 
     private void send(String subject, String body, Alert.Event event, String excerpt) {
-        alerts().send(new Alert("crashmail", subject, body, List.of(event), excerpt));
-    }
-
-    /** Where alerts go; made from the mail outbox alone when call() did not run (the unit tests give the outbox). */
-    private Alerts alerts() {
-        if (alerts == null) alerts = new Alerts(outbox, from, to, List.of(), "crashmail");
-        return alerts;
+        alerts.send(new Alert("crashmail", subject, body, List.of(event), excerpt));
     }
 }

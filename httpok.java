@@ -166,9 +166,7 @@ class httpok implements Callable<Integer> {
     Selection selection;
     SSLSocketFactory sockets; // null: the JDK's default trust
     Supervisor supervisor;
-    Outbox outbox; // mail; null without -m
-    Alerts alerts; // mail and the other channels
-    String from;
+    Alerts alerts; // mail (with -m) and the other channels
     List<String> to; // -m, split and checked
 
     static {
@@ -184,6 +182,8 @@ class httpok implements Callable<Integer> {
     public Integer call() throws IOException {
         configure(System.getenv());
         supervisor = Supervisor.fromEnvironment(System.getenv());
+        Outbox outbox = null; // mail; none without -m
+        String from = null;
         if (email != null) {
             Mail.Sender sender = mailOptions.sender(sendmail, System.getenv());
             from = mailOptions.from("httpok");
@@ -479,14 +479,9 @@ class httpok implements Callable<Integer> {
     }
 
     private void mail(Check check, List<String> report, List<Alert.Event> events) {
-        if (!dryRun) alerts().send(new Alert("httpok", subject(check), String.join("\n", report) + "\n", events, null));
+        if (!dryRun) alerts.send(new Alert("httpok", subject(check), String.join("\n", report) + "\n", events, null));
     }
 
-    /** Where alerts go; made from the mail outbox alone when call() did not run (the unit tests give the outbox). */
-    private Alerts alerts() {
-        if (alerts == null) alerts = new Alerts(outbox, from, to, List.of(), "httpok");
-        return alerts;
-    }
 
     private static void sleep(long millis) {
         try {

@@ -103,9 +103,7 @@ class memmon implements Callable<Integer> {
     Selection self;
     ProcessMemory memory;
     Supervisor supervisor;
-    Outbox outbox; // mail; null without -m
-    Alerts alerts; // mail and the other channels
-    String from;
+    Alerts alerts; // mail (with -m) and the other channels
     List<String> to; // -m, split and checked
 
     // getAllProcessInfo costs supervisord ~90 ms for 300 programs, so its answer is kept while
@@ -125,6 +123,8 @@ class memmon implements Callable<Integer> {
         parseLimits(System.getenv());
         supervisor = Supervisor.fromEnvironment(System.getenv());
         String via = "";
+        Outbox outbox = null; // mail; none without -m
+        String from = null;
         if (email != null) {
             Mail.Sender sender = mailOptions.sender(sendmail, System.getenv());
             via = " via " + sender;
@@ -277,14 +277,9 @@ class memmon implements Callable<Integer> {
     /** Queued, not sent here: the outbox sends and retries on its own thread, so the tick is answered now. */
     private void mail(ProcessInfo p, String what, String body) {
         Alert.Event event = new Alert.Event(Alert.Kind.MEMORY, p.group(), p.name(), p.pid(), p.statename(), null, java.time.Instant.now());
-        alerts().send(new Alert("memmon", subject(what), body, List.of(event), null));
+        alerts.send(new Alert("memmon", subject(what), body, List.of(event), null));
     }
 
-    /** Where alerts go; made from the mail outbox alone when call() did not run (the unit tests give the outbox). */
-    private Alerts alerts() {
-        if (alerts == null) alerts = new Alerts(outbox, from, to, List.of(), "memmon");
-        return alerts;
-    }
 
     private String describeLimits() {
         List<String> parts = new ArrayList<>();

@@ -12,6 +12,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
+import lib.Alerts;
 import lib.Batch;
 import lib.BatchOptions;
 import lib.Cli;
@@ -74,11 +75,12 @@ class AlertsTest {
         crashmail plugin = new crashmail();
         new CommandLine(plugin).parseArgs(args);
         plugin.configure(Map.of("SUPERVISOR_PROCESS_NAME", "crashmail", "SUPERVISOR_GROUP_NAME", "crashmail"));
+        Outbox outbox = null; // as call() makes it: mail only with a sender
         if (sender != null) {
-            plugin.outbox = new Outbox(sender, "crashmail", 100, Duration.ofMillis(50), Duration.ofMillis(50));
-            OUTBOXES.add(plugin.outbox);
-            plugin.from = "crashmail@example.com";
+            outbox = new Outbox(sender, "crashmail", 100, Duration.ofMillis(50), Duration.ofMillis(50));
+            OUTBOXES.add(outbox);
         }
+        plugin.alerts = new Alerts(outbox, "crashmail@example.com", plugin.to, List.of(), "crashmail");
         return plugin;
     }
 
@@ -133,7 +135,7 @@ class AlertsTest {
         } finally {
             Log.to(System.err);
         }
-        assertNull(plugin.outbox);
+        assertFalse(plugin.alerts.any(), "no mail without -m");
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("Process web in group web exited unexpectedly (pid 101)"));
     }
 

@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import lib.Alerts;
 import lib.Mail;
 import lib.Outbox;
 import lib.Supervisor;
@@ -94,11 +95,12 @@ class HttpokTest {
             throw new java.io.UncheckedIOException(e);
         }
         h.supervisor = rpc.client();
+        Outbox outbox = null;
         if (h.email != null) { // as call() does
-            h.outbox = new Outbox(mails::add, "httpok");
-            outboxes.add(h.outbox);
-            h.from = "httpok@example.com";
+            outbox = new Outbox(mails::add, "httpok");
+            outboxes.add(outbox);
         }
+        h.alerts = new Alerts(outbox, "httpok@example.com", h.to, List.of(), "httpok");
         return h;
     }
 
@@ -106,7 +108,7 @@ class HttpokTest {
     private final java.util.concurrent.ExecutorService webThreads = java.util.concurrent.Executors.newCachedThreadPool();
 
     private List<Mail> sent(httpok h) {
-        assertTrue(h.outbox.drain(Duration.ofSeconds(10)));
+        assertTrue(h.alerts.drain(Duration.ofSeconds(10)));
         return mails;
     }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import lib.Alerts;
 import lib.Event;
 import lib.Mail;
 import lib.Outbox;
@@ -46,10 +47,14 @@ class MemmonRestartTest {
         m.parseLimits(Map.of());
         rpc.processes = List.of(FakeSupervisor.process("web", "web", 20, webPid, uptime));
         m.supervisor = rpc.client();
-        m.outbox = new Outbox(mails::add, "memmon");
-        outboxes.add(m.outbox);
-        m.from = "memmon@example.com";
+        mailTo(m, new Outbox(mails::add, "memmon"));
         return m;
+    }
+
+    /** Alerts to this outbox alone, as call() makes them with -m. */
+    private void mailTo(memmon m, Outbox outbox) {
+        outboxes.add(outbox);
+        m.alerts = new Alerts(outbox, "memmon@example.com", m.to, List.of(), "memmon");
     }
 
     /** The mails sent so far, once every outbox is empty (they send on their own thread). */
@@ -90,15 +95,14 @@ class MemmonRestartTest {
     @Test
     void aSlowMailServerDoesNotHoldTheTick() throws Exception {
         memmon m = memmon("-p", "web=1KB", "-m", "ops@example.com");
-        m.outbox = new Outbox(mail -> {
+        mailTo(m, new Outbox(mail -> {
             try {
                 Thread.sleep(3000);
             } catch (InterruptedException e) {
                 throw new java.io.IOException(e);
             }
             mails.add(mail);
-        }, "memmon");
-        outboxes.add(m.outbox);
+        }, "memmon"));
         long start = System.nanoTime();
         m.onEvent(AlertsTest.tick());
         long ms = (System.nanoTime() - start) / 1_000_000;
