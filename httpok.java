@@ -160,6 +160,7 @@ class httpok implements Callable<Integer> {
 
     URI uri;
     String shown; // the URL as logs and mails show it: without a password
+    final Map<String, String> requestHeaders = new java.util.LinkedHashMap<>(); // --header, split once; the last of a name wins
     String authorization; // "Basic ..." or null
     boolean tcp; // tcp://HOST:PORT: a connect is the check
     final List<String> failed = new ArrayList<>(); // the failed checks in a row: "time: why"
@@ -226,6 +227,7 @@ class httpok implements Callable<Integer> {
             if (colon <= 0 || header.substring(0, colon).isBlank() || header.chars().anyMatch(c -> c == '\r' || c == '\n')) {
                 throw Cli.usage(spec, "Invalid value for option '--header': '" + header + "' is not 'Name: value'");
             }
+            requestHeaders.put(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
         }
         if (codes.isEmpty()) codes.add(200);
         if (email != null) to = Cli.checked(spec, "--email", () -> Mail.addresses(email));
@@ -323,10 +325,7 @@ class httpok implements Callable<Integer> {
         connection.setUseCaches(false);
         connection.setRequestProperty("User-Agent", "httpok");
         connection.setRequestProperty("Connection", "close"); // each check on a fresh connection, as superlance's
-        for (String header : headers) {
-            int colon = header.indexOf(':');
-            connection.setRequestProperty(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
-        }
+        requestHeaders.forEach(connection::setRequestProperty);
         if (authorization != null) connection.setRequestProperty("Authorization", authorization);
         int left = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
         connection.setConnectTimeout(left);
@@ -394,7 +393,7 @@ class httpok implements Callable<Integer> {
         for (ProcessInfo p : processes) {
             if (!selection.includes(p)) continue;
             missing.removeIf(spec -> Selection.matches(spec, p.group(), p.name()));
-            events.add(new Alert.Event(Alert.Kind.HEALTH, p.group(), p.name(), p.pid(), p.statename(), null, java.time.Instant.now()));
+            events.add(Alert.of(Alert.Kind.HEALTH, p));
             restart(p, report);
         }
         if (!missing.isEmpty()) say(report, "Programs not restarted because they did not exist: " + missing);
@@ -481,7 +480,6 @@ class httpok implements Callable<Integer> {
     private void mail(Check check, List<String> report, List<Alert.Event> events) {
         if (!dryRun) alerts.send(new Alert("httpok", subject(check), String.join("\n", report) + "\n", events, null));
     }
-
 
     private static void sleep(long millis) {
         try {

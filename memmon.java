@@ -276,8 +276,7 @@ class memmon implements Callable<Integer> {
 
     /** Queued, not sent here: the outbox sends and retries on its own thread, so the tick is answered now. */
     private void mail(ProcessInfo p, String what, String body) {
-        Alert.Event event = new Alert.Event(Alert.Kind.MEMORY, p.group(), p.name(), p.pid(), p.statename(), null, java.time.Instant.now());
-        alerts.send(new Alert("memmon", subject(what), body, List.of(event), null));
+        alerts.send(new Alert("memmon", subject(what), body, List.of(Alert.of(Alert.Kind.MEMORY, p)), null));
     }
 
 

@@ -29,4 +29,9 @@ public record Alert(String plugin, String subject, String text, List<Event> even
     public static Event of(Kind kind, lib.Event e) {
         return new Event(kind, e.groupName(), e.processName(), e.pid(), e.fromState(), null, Instant.now());
     }
+
+    /** An event about a process as supervisord reported it (its state now), now. */
+    public static Event of(Kind kind, ProcessInfo p) {
+        return new Event(kind, p.group(), p.name(), p.pid(), p.statename(), null, Instant.now());
+    }
 }
