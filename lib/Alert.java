@@ -25,6 +25,15 @@ public record Alert(String plugin, String subject, String text, List<Event> even
         public String label() { return name().toLowerCase(); }
     }
 
+    /** This machine's name, as alerts give it (and the default From address). */
+    public static String host() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+
     /** An event of a PROCESS_STATE_* event from supervisord, now. */
     public static Event of(Kind kind, lib.Event e) {
         return new Event(kind, e.groupName(), e.processName(), e.pid(), e.fromState(), null, Instant.now());

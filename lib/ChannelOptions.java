@@ -1,7 +1,6 @@
 package lib;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,7 +52,8 @@ public final class ChannelOptions {
         }
         SSLSocketFactory sockets = insecure ? Tls.trustingAnything().getSocketFactory()
                 : caFile != null ? Tls.trusting(caFile).getSocketFactory() : null;
-        String host = host();
+        if (!any()) return List.of(); // and no name lookup at start for a listener that has no channel
+        String host = Alert.host();
         List<WebChannel> channels = new ArrayList<>();
         for (String url : webhooks) channels.add(channel(WebChannel.Shape.WEBHOOK, url, plugin, host, labels, sockets, env));
         for (String url : slack) channels.add(channel(WebChannel.Shape.SLACK, url, plugin, host, labels, sockets, env));
@@ -67,14 +67,5 @@ public final class ChannelOptions {
     private WebChannel channel(WebChannel.Shape shape, String spec, String plugin, String host, Map<String, String> labels,
                                SSLSocketFactory sockets, Map<String, String> env) throws IOException {
         return new WebChannel(shape, WebChannel.resolve(spec, env), plugin, host, labels, sockets, insecure);
-    }
-
-    /** This machine's name, as the alerts give it. */
-    static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
     }
 }

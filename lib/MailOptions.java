@@ -1,7 +1,6 @@
 package lib;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,13 +75,7 @@ public final class MailOptions {
      */
     public String from(String plugin) {
         if (from != null) return Mail.address(from);
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            host = "localhost";
-        }
-        return defaultFrom(plugin, host);
+        return defaultFrom(plugin, Alert.host());
     }
 
     /** PLUGIN@HOST when that is a valid address, else PLUGIN alone (said once, at start). */

@@ -20,14 +20,16 @@ public final class ProcessMemory {
 
     /** /proc when this system has it, else OSHI. */
     public static Source defaultSource() {
-        return Files.isReadable(Path.of("/proc/self/stat")) ? Source.PROC : Source.OSHI;
+        return hasProc() ? Source.PROC : Source.OSHI;
     }
+
+    private static boolean hasProc() { return Files.isReadable(Path.of("/proc/self/stat")); }
 
     /** "proc" or "oshi", as --memory-source takes it. */
     public static Source parse(String name) {
         return switch (name.toLowerCase()) {
             case "proc" -> {
-                if (!Files.isReadable(Path.of("/proc/self/stat"))) throw new IllegalArgumentException("this system has no /proc: use oshi");
+                if (!hasProc()) throw new IllegalArgumentException("this system has no /proc: use oshi");
                 yield Source.PROC;
             }
             case "oshi" -> Source.OSHI;
