@@ -2,7 +2,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import jakarta.mail.internet.MimeMessage;
@@ -58,8 +57,7 @@ class HttpokE2ETest {
                 http.server.ThreadingHTTPServer(('127.0.0.1', port), Handler).serve_forever()
                 """);
         smtpPort = Repo.freePort();
-        mail = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-        mail.start();
+        mail = Mails.smtp(smtpPort);
     }
 
     @AfterEach

@@ -3,7 +3,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,8 +57,7 @@ class HttpokProbesE2ETest {
                 http.server.ThreadingHTTPServer(('127.0.0.1', port), Handler).serve_forever()
                 """);
         smtpPort = Repo.freePort();
-        mail = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-        mail.start();
+        mail = Mails.smtp(smtpPort);
     }
 
     @AfterEach

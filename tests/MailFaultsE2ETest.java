@@ -3,7 +3,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,8 +50,7 @@ class MailFaultsE2ETest {
     @BeforeEach
     void setUp() throws Exception {
         dir = Files.createTempDirectory("mailfaults");
-        greenMail = new GreenMail(new ServerSetup(Repo.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-        greenMail.start();
+        greenMail = Mails.smtp(Repo.freePort());
     }
 
     @AfterEach

@@ -3,7 +3,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,8 +43,7 @@ class MemmonE2ETest {
         executable("tree.sh", "#!/bin/sh\n/usr/bin/python3 " + dir.resolve("hog.py") + " 80\ntrue\n");
         executable("sendmail", "#!/bin/sh\ncat > \"" + dir + "/mail.$$\"\n");
         smtpPort = Repo.freePort();
-        greenMail = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-        greenMail.start();
+        greenMail = Mails.smtp(smtpPort);
     }
 
     @AfterEach

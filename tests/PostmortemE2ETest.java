@@ -2,7 +2,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.internet.MimeMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +34,7 @@ class PostmortemE2ETest {
     void setUp() throws Exception {
         dir = Files.createTempDirectory("postmortem");
         port = Repo.freePort();
-        mail = new GreenMail(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-        mail.start();
+        mail = Mails.smtp(port);
     }
 
     @AfterEach

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +36,7 @@ class RpcFaultsE2ETest {
     void setUp() throws Exception {
         dir = Files.createTempDirectory("rpcfaults");
         Files.writeString(dir.resolve("hog.py"), "import time\nx = b'a' * (64 << 20)\ntime.sleep(1000)\n");
-        greenMail = new GreenMail(new ServerSetup(Repo.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-        greenMail.start();
+        greenMail = Mails.smtp(Repo.freePort());
     }
 
     @AfterEach

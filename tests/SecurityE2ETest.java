@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.Address;
 import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
@@ -50,8 +49,7 @@ class SecurityE2ETest {
     @BeforeEach
     void setUp() throws Exception {
         dir = Files.createTempDirectory("security");
-        greenMail = new GreenMail(new ServerSetup(Repo.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-        greenMail.start();
+        greenMail = Mails.smtp(Repo.freePort());
         sleeper = new ProcessBuilder("sleep", "300").start();
         closedPort = Repo.freePort();
         fake = new FakeSupervisor();

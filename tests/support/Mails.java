@@ -1,4 +1,5 @@
 import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
@@ -8,9 +9,16 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-/** What a test's GreenMail received. */
+/** A test's GreenMail, and what it received. */
 final class Mails {
     private Mails() {}
+
+    /** A real SMTP server on 127.0.0.1:port, started; the test stops it. */
+    static GreenMail smtp(int port) {
+        GreenMail server = new GreenMail(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        server.start();
+        return server;
+    }
 
     /** The mails addressed to this address, in the order they came; one per Message-ID (GreenMail keeps a copy per recipient). */
     static List<MimeMessage> to(GreenMail server, String address) {
