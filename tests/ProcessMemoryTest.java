@@ -1,7 +1,6 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import lib.ProcessMemory;
@@ -20,16 +19,17 @@ class ProcessMemoryTest {
     @Test
     void bothSourcesAgreeOnSingleProcessesAndTrees() throws Exception {
         // A tree whose memory holds still: a shell with two python3 children, 40 and 20 MB touched each.
-        String hog = "import time; b = bytearray(%d * 1024 * 1024); time.sleep(120)";
-        Process tree = new ProcessBuilder("/bin/sh", "-c", "python3 -c '" + hog.formatted(40) + "' & python3 -c '" + hog.formatted(20) + "' & wait")
+        // Each child says "ready" only once its bytes are all written, so neither is still growing while
+        // the two sources are read one after the other (waiting on an RSS threshold raced the memset).
+        String hog = "import sys, time; b = bytearray(%d * 1024 * 1024); print('ready', flush=True); time.sleep(120)";
+        Process tree = new ProcessBuilder("/bin/sh", "-c", "python3 -c \"" + hog.formatted(40) + "\" & python3 -c \"" + hog.formatted(20) + "\" & wait")
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         try {
             int root = (int) tree.pid();
-            Repo.await("both children with their memory", Duration.ofSeconds(30), () -> {
-                Set<Integer> children = PROC.children(root);
-                return children != null && children.size() == 2
-                        && children.stream().allMatch(c -> PROC.read(c) != null && PROC.read(c).rss() > 15L << 20);
-            });
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(tree.getInputStream()));
+            for (int i = 0; i < 2; i++) assertEquals("ready", out.readLine(), "child " + (i + 1) + " of 2 allocated its memory");
+            assertEquals(2, PROC.children(root).size(), "both children of the shell");
             assertEquals(PROC.children(root), OSHI.children(root));
             for (int pid : PROC.children(root)) assertClose(PROC.read(pid).rss(), OSHI.read(pid).rss(), "pid " + pid);
             ProcessTable procAll = PROC.scan(), oshiAll = OSHI.scan();
