@@ -3,6 +3,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import lib.ProcessTable;
@@ -97,11 +98,11 @@ class MemmonTest {
         // The name is in parentheses and may hold ')', spaces and digits; fields 4 (ppid) and 24 (rss, pages) follow.
         String tail = " R 4242 29881 1152 0 -1 4194304 97 0 0 0 0 0 0 0 20 -5 1 0 107827 3133440 379 18446744073709551615 0 0\n";
         for (String name : List.of("cat", "a) (b", "x 1 2 3)", "")) {
-            byte[] line = ("29884 (" + name + ")" + tail).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] line = ("29884 (" + name + ")" + tail).getBytes(StandardCharsets.UTF_8);
             ProcessTable.Entry e = ProcessTable.parse(29884, line, line.length);
             assertEquals(new ProcessTable.Entry(29884, 4242, 379 * ProcessTable.PAGE_SIZE), e, name);
         }
-        byte[] cut = "29884 (cat) R 4242 29881 1152".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] cut = "29884 (cat) R 4242 29881 1152".getBytes(StandardCharsets.UTF_8);
         assertNull(ProcessTable.parse(29884, cut, cut.length), "a line cut short");
         assertNull(ProcessTable.parse(29884, new byte[0], 0), "nothing read");
     }

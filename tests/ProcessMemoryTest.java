@@ -2,7 +2,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.Set;
 import lib.ProcessMemory;
 import lib.ProcessTable;
 import org.junit.jupiter.api.Test;
@@ -21,7 +20,7 @@ class ProcessMemoryTest {
         // A tree whose memory holds still: a shell with two python3 children, 40 and 20 MB touched each.
         // Each child says "ready" only once its bytes are all written, so neither is still growing while
         // the two sources are read one after the other (waiting on an RSS threshold raced the memset).
-        String hog = "import sys, time; b = bytearray(%d * 1024 * 1024); print('ready', flush=True); time.sleep(120)";
+        String hog = "import time; b = bytearray(%d * 1024 * 1024); print('ready', flush=True); time.sleep(120)";
         Process tree = new ProcessBuilder("/bin/sh", "-c", "python3 -c \"" + hog.formatted(40) + "\" & python3 -c \"" + hog.formatted(20) + "\" & wait")
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
