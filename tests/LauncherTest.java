@@ -160,8 +160,71 @@ class LauncherTest {
         Repo.deleteTree(dir.resolve("jbang-cache"));
         Repo.Result rebuilt = Repo.run(version, env, new byte[0], Duration.ofMinutes(3));
         assertEquals("superlance-jbang 0.1.0-edited\n", rebuilt.out(), rebuilt.err());
-        try (var kept = Files.list(cache.resolve("run"))) {
-            assertEquals(1, kept.count(), "one kept command per script: an edit replaces the earlier one");
+        kept(cache, ""); // one kept command per script: an edit replaces the earlier one
+    }
+
+    @Test
+    void laterStartsMapAnArchiveOfTheClassesTheListenerLoaded() throws Exception {
+        Path app = Files.createDirectories(dir.resolve("app/lib"));
+        Files.copy(Repo.ROOT.resolve("crashmail.java"), dir.resolve("app/crashmail.java"));
+        try (var files = Files.list(Repo.ROOT.resolve("lib"))) {
+            for (Path f : files.toList()) Files.copy(f, app.resolve(f.getFileName()));
+        }
+        Path cache = Files.createDirectories(dir.resolve("cache"));
+        Files.createSymbolicLink(cache.resolve("jbang-cli-0.132.1"), jbangCli());
+        Map<String, String> env = env(cache.toString());
+        env.put("JBANG_CACHE_DIR", dir.resolve("jbang-cache").toString());
+        env.put("SUPERVISOR_SERVER_URL", "unix:///nonexistent.sock");
+        List<String> crashmail = List.of(Repo.launcher(), dir.resolve("app/crashmail.java").toString(), "-a");
+
+        // --version loads no listener: its list of classes is not made into an archive, the next run writes one.
+        Repo.Result version = Repo.run(List.of(Repo.launcher(), dir.resolve("app/crashmail.java").toString(), "--version"),
+                env, new byte[0], Duration.ofMinutes(3));
+        assertEquals("superlance-jbang 0.1.0\n", version.out(), version.err());
+        assertEquals("no archive", archiveMapped(crashmail, env));
+        Path list = kept(cache, ".classes");
+        assertTrue(Files.readAllLines(list).contains("lib/Listener"), "the listener's classes were listed");
+        assertEquals("mapped " + kept(cache, "").getFileName() + ".jsa", archiveMapped(crashmail, env));
+        assertEquals("mapped " + kept(cache, "").getFileName() + ".jsa", archiveMapped(crashmail, env), "the same archive again");
+
+        // An edit: JBang builds again, and the archive of the old build is not used.
+        Path cliJava = app.resolve("Cli.java");
+        Files.writeString(cliJava, Files.readString(cliJava).replace("\"superlance-jbang 0.1.0\"", "\"superlance-jbang 0.1.0-edited\""));
+        assertEquals("no archive", archiveMapped(crashmail, env));
+        assertTrue(!Files.exists(kept(cache, "").resolveSibling(kept(cache, "").getFileName() + ".jsa")), "the old archive is gone");
+        assertEquals("mapped " + kept(cache, "").getFileName() + ".jsa", archiveMapped(crashmail, env), "a new one for the new build");
+        Repo.Result edited = Repo.run(List.of(Repo.launcher(), dir.resolve("app/crashmail.java").toString(), "--version"),
+                env, new byte[0], Duration.ofMinutes(1));
+        assertEquals("superlance-jbang 0.1.0-edited\n", edited.out(), edited.err());
+    }
+
+    /** The one kept command in the cache (suffix ""), or its list of classes, archive, ... */
+    private static Path kept(Path cache, String suffix) throws Exception {
+        try (var files = Files.list(cache.resolve("run"))) {
+            List<Path> commands = files.filter(f -> f.getFileName().toString().matches("[0-9a-f]{40}")).toList();
+            assertEquals(1, commands.size(), commands.toString());
+            return commands.get(0).resolveSibling(commands.get(0).getFileName() + suffix);
+        }
+    }
+
+    /** Starts the listener, and says whether its JVM maps a class data archive from the launcher's cache. */
+    private static String archiveMapped(List<String> command, Map<String, String> env) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+        env.forEach((k, v) -> {
+            if (v == null) builder.environment().remove(k);
+            else builder.environment().put(k, v);
+        });
+        Process p = builder.start();
+        try {
+            Frames.expect(p.getInputStream(), "READY\n"); // the launcher execs the JVM: p is the JVM
+            String archive = Files.readAllLines(Path.of("/proc/" + p.pid() + "/maps")).stream()
+                    .filter(l -> l.endsWith(".jsa") && l.contains("/cache/run/"))
+                    .map(l -> "mapped " + l.substring(l.lastIndexOf('/') + 1)).findFirst().orElse("no archive");
+            p.getOutputStream().close();
+            assertTrue(p.waitFor(1, java.util.concurrent.TimeUnit.MINUTES), "the listener exits at the end of its input");
+            return archive;
+        } finally {
+            p.destroyForcibly().waitFor();
         }
     }
 
