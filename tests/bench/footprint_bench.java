@@ -26,7 +26,8 @@ import lib.ProcessTable;
  * tick), and prints: the time from spawn to the first READY (median of 5), the
  * RSS after two idle TICK_5 events, RSS and PSS of all six running together,
  * and for crashmailbatch the time to answer 10,000 PROCESS_STATE_EXITED events
- * and then to mail them all. With SUPERLANCE set, superlance's plugins
+ * and then to mail them all. The starts and RSS are measured again as "no archive", without
+ * ./jbang's class data archive (SUPERLANCE_JBANG_NO_CDS=1). With SUPERLANCE set, superlance's plugins
  * (`python3 -m superlance.X`, same arguments) are measured the same way beside them.
  */
 class footprint_bench {
@@ -57,6 +58,8 @@ class footprint_bench {
             if (plugin.equals("crashmail")) command.addAll(List.of("--smtp-host", "127.0.0.1:" + smtpPort)); // superlance's has sendmail only
             return command;
         }, Map.of()));
+        // The same without the launcher's class data archive, to show what that archive gives.
+        kinds.add(new Kind("no archive", kinds.get(0).command(), Map.of("SUPERLANCE_JBANG_NO_CDS", "1")));
         String superlance = System.getenv("SUPERLANCE");
         if (superlance != null && !superlance.isEmpty()) {
             String python = System.getenv().getOrDefault("SUPERLANCE_PYTHON", "/usr/bin/python3"); // the one supervisor is installed for
@@ -121,21 +124,28 @@ class footprint_bench {
         }
     }
 
-    /** Started STARTS times, each time ticked twice while idle: the median start and the largest RSS. */
+    /**
+     * Started STARTS times, each time ticked twice while idle: the median start and the largest RSS. Two
+     * starts before, not counted, are those of a new build: ./jbang lists the classes the first loads and
+     * makes the archive of them at the second.
+     */
     static Figures alone(Kind kind, String plugin, Supervisord s) throws Exception {
         List<Long> starts = new ArrayList<>();
         double rss = 0;
-        for (int run = 0; run < STARTS; run++) {
+        for (int run = -2; run < STARTS; run++) {
             long t0 = System.nanoTime();
             Process p = start(kind, plugin, s);
             Frames.expect(p.getInputStream(), "READY\n");
-            starts.add((System.nanoTime() - t0) / 1_000_000);
+            long started = (System.nanoTime() - t0) / 1_000_000;
             for (int i = 1; i <= 2; i++) {
                 send(p.getOutputStream(), "TICK_5", "when:" + System.currentTimeMillis() / 1000, i);
                 Frames.expect(p.getInputStream(), "RESULT 2\nOKREADY\n");
                 Thread.sleep(1000);
             }
-            rss = Math.max(rss, ProcessTable.read((int) p.pid()).rss() / 1048576.0);
+            if (run >= 0) {
+                starts.add(started);
+                rss = Math.max(rss, ProcessTable.read((int) p.pid()).rss() / 1048576.0);
+            }
             p.getOutputStream().close();
             p.waitFor();
         }
