@@ -187,12 +187,18 @@ class LauncherTest {
         assertEquals("mapped " + kept(cache, "").getFileName() + ".jsa", archiveMapped(crashmail, env));
         assertEquals("mapped " + kept(cache, "").getFileName() + ".jsa", archiveMapped(crashmail, env), "the same archive again");
 
+        // The archive of a script that is gone, as after a removed checkout, goes when the next one is built.
+        Files.writeString(cache.resolve("run/gone"), "java -classpath x.jar gone\n0123  " + dir.resolve("gone/memmon.java") + "\n");
+        Files.writeString(cache.resolve("run/gone.jsa"), "13 MB");
+
         // An edit: JBang builds again, and the archive of the old build is not used.
         Path cliJava = app.resolve("Cli.java");
         Files.writeString(cliJava, Files.readString(cliJava).replace("\"superlance-jbang 0.1.0\"", "\"superlance-jbang 0.1.0-edited\""));
         assertEquals("no archive", archiveMapped(crashmail, env));
         assertTrue(!Files.exists(kept(cache, "").resolveSibling(kept(cache, "").getFileName() + ".jsa")), "the old archive is gone");
+        assertTrue(Files.exists(cache.resolve("run/gone.jsa")));
         assertEquals("mapped " + kept(cache, "").getFileName() + ".jsa", archiveMapped(crashmail, env), "a new one for the new build");
+        assertTrue(!Files.exists(cache.resolve("run/gone.jsa")), "the archive of a script that is gone was removed");
         Repo.Result edited = Repo.run(List.of(Repo.launcher(), dir.resolve("app/crashmail.java").toString(), "--version"),
                 env, new byte[0], Duration.ofMinutes(1));
         assertEquals("superlance-jbang 0.1.0-edited\n", edited.out(), edited.err());
