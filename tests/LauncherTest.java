@@ -120,14 +120,19 @@ class LauncherTest {
         return cli;
     }
 
-    @Test
-    void aWarmStartSkipsJbangAndNeverRunsAStaleBuildAfterAnEdit() throws Exception {
-        // A copy of crashmail and lib, as a user keeps them on a server.
+    /** A copy of crashmail.java and lib, as a user keeps them on a server: returns the copy's lib. */
+    private Path copyOfCrashmail() throws Exception {
         Path app = Files.createDirectories(dir.resolve("app/lib"));
         Files.copy(Repo.ROOT.resolve("crashmail.java"), dir.resolve("app/crashmail.java"));
         try (var files = Files.list(Repo.ROOT.resolve("lib"))) {
             for (Path f : files.toList()) Files.copy(f, app.resolve(f.getFileName()));
         }
+        return app;
+    }
+
+    @Test
+    void aWarmStartSkipsJbangAndNeverRunsAStaleBuildAfterAnEdit() throws Exception {
+        Path app = copyOfCrashmail();
         Path cache = Files.createDirectories(dir.resolve("cache"));
         Path cli = cache.resolve("jbang-cli-0.132.1");
         Path broken = Files.createDirectories(dir.resolve("broken-cli")); // "installed", but no JBang in it
@@ -165,11 +170,7 @@ class LauncherTest {
 
     @Test
     void laterStartsMapAnArchiveOfTheClassesTheListenerLoaded() throws Exception {
-        Path app = Files.createDirectories(dir.resolve("app/lib"));
-        Files.copy(Repo.ROOT.resolve("crashmail.java"), dir.resolve("app/crashmail.java"));
-        try (var files = Files.list(Repo.ROOT.resolve("lib"))) {
-            for (Path f : files.toList()) Files.copy(f, app.resolve(f.getFileName()));
-        }
+        Path app = copyOfCrashmail();
         Path cache = Files.createDirectories(dir.resolve("cache"));
         Files.createSymbolicLink(cache.resolve("jbang-cli-0.132.1"), jbangCli());
         Map<String, String> env = env(cache.toString());
