@@ -1,17 +1,22 @@
 package lib;
 
 import java.io.PrintStream;
-import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
+import java.time.ZoneOffset;
+import java.util.Locale;
+import java.util.TimeZone;
 
 /**
  * One timestamped line per message, on stderr. stdout belongs to the
  * supervisor protocol; supervisord keeps stderr in the listener's log file.
  */
 public final class Log {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
+    /**
+     * Formats without localization: a log reads "1.5", never "1,5", whatever the server's LANG.
+     * It also keeps the JDK's locale data and DateTimeFormatter out of every listener: 2 MiB of
+     * memory (README, Footprint).
+     */
+    private static final Locale PLAIN = null;
     private static volatile String name = "superlance";
     private static volatile PrintStream out = System.err;
 
@@ -19,7 +24,11 @@ public final class Log {
 
     /** supervisor's childutils.get_asctime, as the mails show times: "2026-11-24 10:00:00,123", local time. */
     public static String asctime(long epochMillis) {
-        return LocalDateTime.ofInstant(Instant.ofEpochMilli(epochMillis), ZoneId.systemDefault()).format(TIME);
+        int offset = TimeZone.getDefault().getOffset(epochMillis) / 1000; // daylight saving time included
+        LocalDateTime t = LocalDateTime.ofEpochSecond(Math.floorDiv(epochMillis, 1000), (int) Math.floorMod(epochMillis, 1000) * 1_000_000,
+                ZoneOffset.ofTotalSeconds(offset));
+        return String.format(PLAIN, "%04d-%02d-%02d %02d:%02d:%02d,%03d", t.getYear(), t.getMonthValue(), t.getDayOfMonth(),
+                t.getHour(), t.getMinute(), t.getSecond(), t.getNano() / 1_000_000);
     }
 
     /** The program name printed on every line, e.g. "memmon". */
@@ -43,9 +52,9 @@ public final class Log {
     public static void error(String format, Object... args) { line("ERROR", format, args); }
 
     private static void line(String level, String format, Object... args) {
-        String text = args.length == 0 ? format : String.format(format, args);
+        String text = args.length == 0 ? format : String.format(PLAIN, format, args);
         // A message is one line: a newline from event data must not forge a second one.
         text = text.replace("\r", "\\r").replace("\n", "\\n");
-        out.println(LocalDateTime.now().format(TIME) + " " + level + " " + name + ": " + text);
+        out.println(asctime(System.currentTimeMillis()) + " " + level + " " + name + ": " + text);
     }
 }
