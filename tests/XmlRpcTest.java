@@ -117,4 +117,44 @@ class XmlRpcTest {
         assertEquals(java.util.List.of("red \\x1b[31m and \\x00 nul\ttab", 9, true),
                 lib.XmlRpc.parseResponse(answer.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
+
+    @Test
+    void readsXmlAsOtherServersWriteIt() throws Exception {
+        // Comments, processing instructions, CDATA, numeric references, attributes, prefixes, empty elements, CRLF.
+        String xml = "\uFEFF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<!-- a proxy's comment -->\r\n"
+                + "<methodResponse xmlns:x=\"urn:x\"><?pi data?><params><param><value><array id=\"a>b/\"><data>"
+                + "<value><string><![CDATA[<raw & text>]]> &#233;&#xE9;&#x1F600; &quot;q&apos;</string></value>"
+                + "<value><string/></value><value><nil/></value><value></value><value>line1\r\nline2\rline3</value>"
+                + "<x:value><x:int>7</x:int></x:value>"
+                + "</data></array></value></param></params></methodResponse>";
+        List<Object> expected = Arrays.asList("<raw & text> \u00e9\u00e9\ud83d\ude00 \"q'", "", null, "", "line1\nline2\nline3", 7);
+        assertEquals(expected, XmlRpc.parseResponse(utf8(xml)));
+    }
+
+    @Test
+    void honoursTheEncodingTheDeclarationNames() throws Exception {
+        String xml = "<?xml version='1.0' encoding='ISO-8859-1'?><methodResponse><params><param><value><string>caf\u00e9</string>"
+                + "</value></param></params></methodResponse>";
+        assertEquals("caf\u00e9", XmlRpc.parseResponse(xml.getBytes(StandardCharsets.ISO_8859_1)));
+    }
+
+    @Test
+    void truncatedOrMismatchedXmlIsRefused() {
+        String whole = XmlRpc.response(List.of(Map.of("name", "cat", "pid", 12), "x & y"));
+        for (int cut = 0; cut < whole.length() - 1; cut++) { // every prefix of a whole answer but the final newline
+            String part = whole.substring(0, cut);
+            assertThrows(IOException.class, () -> XmlRpc.parseResponse(utf8(part)), part);
+        }
+        for (String bad : List.of(
+                "<methodResponse><params><param><value><string>x</int></value></param></params></methodResponse>",
+                "<methodResponse><params><param><value><string>a &unknown; b</string></value></param></params></methodResponse>",
+                "<methodResponse><params><param><value><string>a & b</string></value></param></params></methodResponse>",
+                "<methodResponse><params><param><value><string>&#xZZ;</string></value></param></params></methodResponse>",
+                "<methodResponse><params>text<param><value>1</value></param></params></methodResponse>",
+                "<methodResponse><params><param><value><string>x<b/></string></value></param></params></methodResponse>",
+                "<?xml version='1.0' encoding='no-such-charset'?><methodResponse/>")) {
+            IOException e = assertThrows(IOException.class, () -> XmlRpc.parseResponse(utf8(bad)), bad);
+            assertTrue(e.getMessage().startsWith("malformed XML-RPC"), e.getMessage());
+        }
+    }
 }
