@@ -102,9 +102,11 @@ class run {
             }
         };
         long start = System.nanoTime();
-        // The six plugins are compiled once, before any test: tests that run them side by side must never
-        // find JBang building the same script twice at once (it fails one of them).
+        // The six plugins and the listener fixture are compiled once, before any test: tests that run them side
+        // by side (ReadmeTest and ListenerE2ETest both run the fixture) must never find JBang building the same
+        // script twice at once (it fails one of them).
         for (String plugin : PLUGINS) Repo.build(plugin + ".java");
+        Repo.build("tests/fixtures/eventlog.java");
         LauncherFactory.create().execute(unit, report);
         LauncherFactory.create().execute(programs, report);
         List<String> leaks = leftBehind();
