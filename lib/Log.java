@@ -13,7 +13,7 @@ import java.util.TimeZone;
 public final class Log {
     /**
      * Formats without localization: a log reads "1.5", never "1,5", whatever the server's LANG.
-     * It also keeps the JDK's locale data and DateTimeFormatter out of every listener: 2 MiB of
+     * It also keeps the JDK's locale data and DateTimeFormatter out of every listener: 1 MiB of
      * memory (README, Footprint).
      */
     private static final Locale PLAIN = null;
