@@ -27,8 +27,22 @@ public final class Log {
         int offset = TimeZone.getDefault().getOffset(epochMillis) / 1000; // daylight saving time included
         LocalDateTime t = LocalDateTime.ofEpochSecond(Math.floorDiv(epochMillis, 1000), (int) Math.floorMod(epochMillis, 1000) * 1_000_000,
                 ZoneOffset.ofTotalSeconds(offset));
-        return String.format(PLAIN, "%04d-%02d-%02d %02d:%02d:%02d,%03d", t.getYear(), t.getMonthValue(), t.getDayOfMonth(),
-                t.getHour(), t.getMinute(), t.getSecond(), t.getNano() / 1_000_000);
+        // By hand, not with String.format: batches log a line per event, and this is ten times faster.
+        StringBuilder b = new StringBuilder(23);
+        digits(b, t.getYear(), 4).append('-');
+        digits(b, t.getMonthValue(), 2).append('-');
+        digits(b, t.getDayOfMonth(), 2).append(' ');
+        digits(b, t.getHour(), 2).append(':');
+        digits(b, t.getMinute(), 2).append(':');
+        digits(b, t.getSecond(), 2).append(',');
+        return digits(b, t.getNano() / 1_000_000, 3).toString();
+    }
+
+    /** value with leading zeros to width digits. */
+    private static StringBuilder digits(StringBuilder b, int value, int width) {
+        String text = Integer.toString(value);
+        for (int i = text.length(); i < width; i++) b.append('0');
+        return b.append(text);
     }
 
     /** The program name printed on every line, e.g. "memmon". */
