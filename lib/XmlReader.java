@@ -147,6 +147,9 @@ final class XmlReader {
         throw bad("unknown entity &" + ref + ";");
     }
 
+    /** Text from a broken answer can be long (a log tail): the error shows its start. */
+    private static String abbreviated(String text) { return text.length() <= 60 ? text : text.substring(0, 60) + "..."; }
+
     private static IOException bad(String why) { return new IOException("malformed XML-RPC: " + why); }
 
     private static String local(String qualified) { return qualified.substring(qualified.indexOf(':') + 1); }
@@ -161,7 +164,7 @@ final class XmlReader {
     int nextTag() throws IOException {
         int event;
         while ((event = next()) == TEXT) {
-            if (!text.isBlank()) throw bad("text where a tag was expected: " + text.strip());
+            if (!text.isBlank()) throw bad("text where a tag was expected: " + abbreviated(text.strip()));
         }
         return event;
     }

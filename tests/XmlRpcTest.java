@@ -156,5 +156,8 @@ class XmlRpcTest {
             IOException e = assertThrows(IOException.class, () -> XmlRpc.parseResponse(utf8(bad)), bad);
             assertTrue(e.getMessage().startsWith("malformed XML-RPC"), e.getMessage());
         }
+        String longText = "<methodResponse><params>" + "x".repeat(100_000) + "<param/></params></methodResponse>";
+        IOException e = assertThrows(IOException.class, () -> XmlRpc.parseResponse(utf8(longText)));
+        assertTrue(e.getMessage().length() < 200, "the error quotes the start of the text only: " + e.getMessage().length());
     }
 }
