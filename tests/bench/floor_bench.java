@@ -4,6 +4,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES ../support/Repo.java
 //SOURCES ../support/Frames.java
+//SOURCES ../support/Smaps.java
 
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -91,7 +92,7 @@ class floor_bench {
                 double rss = 0;
                 for (int i = 0; i < 3; i++) {
                     Process p = ticked(start(run));
-                    rss = Math.max(rss, kib(p, "Rss:") / 1024.0);
+                    rss = Math.max(rss, Smaps.kib(p.pid(), "Rss:") / 1024.0);
                     stop(p);
                 }
                 List<Process> six = new ArrayList<>();
@@ -99,8 +100,8 @@ class floor_bench {
                 double sixRss = 0, sixPss = 0;
                 for (Process p : six) ticked(p);
                 for (Process p : six) {
-                    sixRss += kib(p, "Rss:") / 1024.0;
-                    sixPss += kib(p, "Pss:") / 1024.0;
+                    sixRss += Smaps.kib(p.pid(), "Rss:") / 1024.0;
+                    sixPss += Smaps.kib(p.pid(), "Pss:") / 1024.0;
                 }
                 for (Process p : six) stop(p);
                 long classes = Files.readAllLines(list).stream().filter(l -> !l.startsWith("#") && !l.startsWith("@")).count();
@@ -165,12 +166,5 @@ class floor_bench {
     static void stop(Process p) throws Exception {
         p.getOutputStream().close();
         p.waitFor();
-    }
-
-    static long kib(Process p, String field) throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/smaps_rollup"))) {
-            if (line.startsWith(field)) return Long.parseLong(line.replaceAll("\\D", ""));
-        }
-        throw new IllegalStateException(field + " not in smaps_rollup of " + p.pid());
     }
 }

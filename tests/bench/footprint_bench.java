@@ -7,6 +7,7 @@
 //SOURCES ../support/Repo.java
 //SOURCES ../support/Supervisord.java
 //SOURCES ../support/Frames.java
+//SOURCES ../support/Smaps.java
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
@@ -169,7 +170,7 @@ class footprint_bench {
         System.out.printf("%n%s, all six running together, after two idle ticks:%n%-15s %12s %12s%n", kind.name(), "plugin", "RSS MiB", "PSS MiB");
         double rssSum = 0, pssSum = 0;
         for (int i = 0; i < all.size(); i++) {
-            double rss = ProcessTable.read((int) all.get(i).pid()).rss() / 1048576.0, pss = pssKiB(all.get(i).pid()) / 1024.0;
+            double rss = ProcessTable.read((int) all.get(i).pid()).rss() / 1048576.0, pss = Smaps.kib(all.get(i).pid(), "Pss:") / 1024.0;
             rssSum += rss;
             pssSum += pss;
             System.out.printf("%-15s %12.1f %12.1f%n", PLUGINS.get(i), rss, pss);
@@ -187,14 +188,6 @@ class footprint_bench {
         builder.environment().putAll(kind.env());
         builder.environment().put("SUPERVISOR_SERVER_URL", s.url());
         return builder.start();
-    }
-
-    /** Proportional set size: each shared page counted as 1/N in each of the N processes mapping it. */
-    static long pssKiB(long pid) throws Exception {
-        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/smaps_rollup"))) {
-            if (line.startsWith("Pss:")) return Long.parseLong(line.replaceAll("\\D", ""));
-        }
-        return -1;
     }
 
     static void send(OutputStream in, String name, String payload, int serial) throws Exception {
