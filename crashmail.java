@@ -16,12 +16,14 @@ import lib.Alerts;
 import lib.ChannelOptions;
 import lib.Cli;
 import lib.Event;
+import lib.History;
 import lib.Listener;
 import lib.Log;
 import lib.Mail;
 import lib.MailOptions;
 import lib.Outbox;
 import lib.Postmortem;
+import lib.RecoveryOptions;
 import lib.Selection;
 import lib.Sizes;
 import lib.Storm;
@@ -36,7 +38,9 @@ import picocli.CommandLine.Spec;
  * exit (expected:0) of a selected process, as superlance sends it, with how
  * it ended, its uptime and the end of its log below superlance's line. A process
  * in a crash loop gets at most --fold-after mails per --fold-window; its
- * further crashes come as one summary when the window ends.
+ * further crashes come as one summary when the window ends. With --recovery,
+ * a process RUNNING again for the settle time without a new crash is
+ * reported as running again (Alertmanager is told either way).
  *
  *   [eventlistener:crashmail]
  *   command=jbang crashmail.java -a -m ops@example.com
@@ -78,6 +82,9 @@ class crashmail implements Callable<Integer> {
     int logLines;
 
     @Mixin
+    RecoveryOptions recovery = new RecoveryOptions();
+
+    @Mixin
     MailOptions mailOptions = new MailOptions();
 
     @Mixin
@@ -91,6 +98,9 @@ class crashmail implements Callable<Integer> {
     Postmortem postmortem; // null with --log-lines 0 or without -m
     Alerts alerts; // mail (with -m) and the other channels
     List<String> to;
+    History history = new History(); // crashes since each process was last fine, and the alert open for it
+    boolean tracking; // recoveries tracked: --recovery, or an Alertmanager channel
+    java.util.Map<String, String> env = System.getenv();
 
     public static void main(String... args) {
         System.exit(Cli.execute(new crashmail(), args));
@@ -108,13 +118,15 @@ class crashmail implements Callable<Integer> {
             outbox = new Outbox(sender, "crashmail");
         }
         alerts = new Alerts(outbox, from, to, channelOptions.channels("crashmail", System.getenv()), "crashmail");
+        tracking = recovery.tracked(alerts);
         if (alerts.any() && logLines > 0) {
             postmortem = Postmortem.forListener(System.getenv(), logLines);
             postmortem.learnStarts(); // when the running programs started: the uptime of their first crash
         }
-        Log.info("watching %s; mail %s; %s", any ? "every process" : String.join(", ", programs),
+        Log.info("watching %s; mail %s; %s%s", any ? "every process" : String.join(", ", programs),
                 outbox != null ? "to " + email : alerts.any() ? "off (no -m)" : "off (no -m): crashes are only logged",
-                storm.enabled() ? "crash loops folded after " + foldAfter + " mails in " + foldWindow + " s" : "no folding");
+                storm.enabled() ? "crash loops folded after " + foldAfter + " mails in " + foldWindow + " s" : "no folding",
+                recovery.describe(alerts));
         ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread t = new Thread(task, "crashmail-summaries");
             t.setDaemon(true);
@@ -150,11 +162,18 @@ class crashmail implements Callable<Integer> {
      */
     synchronized void summariesDue() {
         summaries(storm.due(System.currentTimeMillis()));
+        if (!tracking) return;
+        recoveries();
+        if (history.seesRunning()) { // else no recovery can be seen, and an alert ends by itself after a while
+            for (Alert open : history.due(Alerts.REPOST_EVERY.toMillis())) alerts.repost(open);
+        }
     }
 
     synchronized void onEvent(Event event) {
-        if (!event.name().equals("PROCESS_STATE_EXITED") || event.expected()) return;
+        boolean crash = event.name().equals("PROCESS_STATE_EXITED") && !event.expected();
         if (!selection.includes(event.groupName(), event.processName())) return;
+        if (tracking && event.isProcessState()) recovery.watch(event, crash, history, env);
+        if (!crash) return;
         long now = System.currentTimeMillis();
         summaries(storm.due(now)); // an ended crash loop's summary before this crash's mail
         String body = body(event);
@@ -162,8 +181,10 @@ class crashmail implements Callable<Integer> {
         if (storm.admit(event.namespec(), Log.asctime(now) + " pid " + event.pid() + " from state " + event.fromState(), now)) {
             // Read now, while it is fresh, not when the mail goes out; superlance's line stays first.
             String why = postmortem == null ? "" : postmortem.of(event.groupName(), event.processName(), event.pid()).text();
-            send(subject(event.processName() + " crashed at " + Log.asctime(now)), body + "\n" + (why.isEmpty() ? "" : "\n" + why),
-                    Alert.of(Alert.Kind.CRASH, event), why.isEmpty() ? null : why);
+            Alert alert = new Alert("crashmail", subject(event.processName() + " crashed at " + Log.asctime(now)),
+                    body + "\n" + (why.isEmpty() ? "" : "\n" + why), List.of(Alert.of(Alert.Kind.CRASH, event)), why.isEmpty() ? null : why);
+            alerts.send(alert);
+            if (tracking) history.opened(event.namespec(), alert); // open until it runs again for the settle time
         } else {
             Log.info("crash loop: the mail for this crash of %s is folded into a summary", event.namespec());
         }
@@ -177,6 +198,27 @@ class crashmail implements Callable<Integer> {
     /** 'NAME crashed at ...', or with -o P: 'P: NAME crashed at ...' (no stray leading space). */
     String subject(String what) {
         return optionalHeader == null ? what : optionalHeader + ": " + what;
+    }
+
+    /**
+     * The processes RUNNING again for the settle time without a crash: a
+     * crash loop's folded crashes go out first, then "NAME running again
+     * after 7 crashes in 12m", resolving the open alert.
+     */
+    void recoveries() {
+        for (History.Recovery r : history.recovered(recovery.settleMillis())) {
+            summaries(storm.take(r.key()));
+            String name = r.key().substring(r.key().indexOf(':') + 1);
+            String group = r.key().contains(":") ? r.key().substring(0, r.key().indexOf(':')) : name;
+            String again = name + " " + RecoveryOptions.phrase(r, Alert.Kind.CRASH);
+            Log.info("%s", again);
+            String text = "Process " + name + " in group " + group + " is running again: it crashed " + r.count() + " time(s) from "
+                    + Log.asctime(r.since()) + ", and has been RUNNING since " + Log.asctime(r.fineAt()) + " without a new crash.\n";
+            Alert open = r.open() != null ? r.open() : new Alert("crashmail", "", "",
+                    List.of(new Alert.Event(Alert.Kind.CRASH, group, name, 0, "", null, java.time.Instant.ofEpochMilli(r.since()))), null);
+            alerts.recovered(open.resolved(subject(again), text), recovery.notices());
+        }
+        history.forget(0);
     }
 
     /** One mail per crash loop whose window ended: how many crashes were held back, when, which pids. */

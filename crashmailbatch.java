@@ -14,6 +14,7 @@ import lib.Cli;
 import lib.Event;
 import lib.Log;
 import lib.MailOptions;
+import lib.RecoveryOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,6 +36,9 @@ class crashmailbatch implements Callable<Integer> {
     BatchOptions options = new BatchOptions();
 
     @Mixin
+    RecoveryOptions recovery = new RecoveryOptions();
+
+    @Mixin
     MailOptions mailOptions = new MailOptions();
 
     @Mixin
@@ -50,7 +54,8 @@ class crashmailbatch implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         return options.mailer(spec, mailOptions, channelOptions, "crashmailbatch", "Crash alert from supervisord", Alert.Kind.CRASH,
-                Batch.Lines::text, System.getenv()).serve(event -> line(event, System.currentTimeMillis()));
+                Batch.Lines::text, System.getenv()).recovering(recovery, System.getenv())
+                .serve(event -> line(event, System.currentTimeMillis()), (namespec, again) -> recoveryLine(namespec, again, System.currentTimeMillis()));
     }
 
     /** "<asctime> -- Process GROUP:NAME (pid PID) died unexpectedly", or null for any other event. */
@@ -58,5 +63,10 @@ class crashmailbatch implements Callable<Integer> {
         if (!event.name().equals("PROCESS_STATE_EXITED") || event.expected()) return null;
         return Log.asctime(now) + " -- Process " + event.groupName() + ":" + event.processName() + " (pid "
                 + event.pid() + ") died unexpectedly";
+    }
+
+    /** "<asctime> -- Process GROUP:NAME running again after 7 crashes in 12m" (--recovery). */
+    static String recoveryLine(String namespec, String again, long now) {
+        return Log.asctime(now) + " -- Process " + namespec + " " + again;
     }
 }

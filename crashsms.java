@@ -5,6 +5,8 @@
 //JAVA_OPTIONS -XX:+UseSerialGC -Xms4m -Xmn1m -Xmx32m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -Xss512k -XX:+DisplayVMOutputToStderr -Xlog:disable -Xlog:all=warning:stderr
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import lib.Alert;
 import lib.Batch;
@@ -14,6 +16,7 @@ import lib.Cli;
 import lib.Event;
 import lib.Log;
 import lib.MailOptions;
+import lib.RecoveryOptions;
 import lib.Postmortem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,6 +44,9 @@ class crashsms implements Callable<Integer> {
     BatchOptions options = new BatchOptions();
 
     @Mixin
+    RecoveryOptions recovery = new RecoveryOptions();
+
+    @Mixin
     MailOptions mailOptions = new MailOptions();
 
     @Mixin
@@ -56,7 +62,7 @@ class crashsms implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         return options.mailer(spec, mailOptions, channelOptions, "crashsms", "", Alert.Kind.CRASH, crashsms::body, System.getenv())
-                .serve(event -> line(event, System.currentTimeMillis()));
+                .recovering(recovery, System.getenv()).serve(event -> line(event, System.currentTimeMillis()), crashsms::recoveryLine);
     }
 
     /** "[GROUP:NAME](PID) exited unexpectedly <asctime>", or null for any other event. */
@@ -66,11 +72,13 @@ class crashsms implements Callable<Integer> {
                 + Log.asctime(now);
     }
 
-    /** As many lines as fit in MAX_BODY characters, then "+N more" for the rest. */
+    /** As many lines as fit in MAX_BODY characters (crashes, then recoveries), then "+N more" for the rest. */
     static String body(Batch.Lines batch) {
         StringBuilder body = new StringBuilder();
-        long left = batch.folded() + batch.lines().size();
-        for (String line : batch.lines()) {
+        List<String> all = new ArrayList<>(batch.lines());
+        all.addAll(batch.recoveries());
+        long left = batch.folded() + all.size();
+        for (String line : all) {
             String more = left > 1 ? "+" + (left - 1) + " more" : "";
             if (body.length() + line.length() + 1 + more.length() > MAX_BODY) {
                 if (body.length() == 0) { // one long name: cut it rather than send no name at all
@@ -93,5 +101,10 @@ class crashsms implements Callable<Integer> {
             }
         }
         return body.toString();
+    }
+
+    /** "[GROUP:NAME] running again after 7 crashes in 12m" (--recovery): short, as the crash lines. */
+    static String recoveryLine(String namespec, String again) {
+        return "[" + namespec + "] " + again;
     }
 }

@@ -14,6 +14,7 @@ import lib.Cli;
 import lib.Event;
 import lib.Log;
 import lib.MailOptions;
+import lib.RecoveryOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,6 +37,9 @@ class fatalmailbatch implements Callable<Integer> {
     BatchOptions options = new BatchOptions();
 
     @Mixin
+    RecoveryOptions recovery = new RecoveryOptions();
+
+    @Mixin
     MailOptions mailOptions = new MailOptions();
 
     @Mixin
@@ -51,7 +55,8 @@ class fatalmailbatch implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         return options.mailer(spec, mailOptions, channelOptions, "fatalmailbatch", "Fatal start alert from supervisord",
-                Alert.Kind.FATAL, Batch.Lines::text, System.getenv()).serve(event -> line(event, System.currentTimeMillis()));
+                Alert.Kind.FATAL, Batch.Lines::text, System.getenv()).recovering(recovery, System.getenv())
+                .serve(event -> line(event, System.currentTimeMillis()), (namespec, again) -> recoveryLine(namespec, again, System.currentTimeMillis()));
     }
 
     /** "<asctime> -- Process GROUP:NAME failed to start too many times", or null for any other event. */
@@ -59,5 +64,10 @@ class fatalmailbatch implements Callable<Integer> {
         if (!event.name().equals("PROCESS_STATE_FATAL")) return null;
         return Log.asctime(now) + " -- Process " + event.groupName() + ":" + event.processName()
                 + " failed to start too many times";
+    }
+
+    /** "<asctime> -- Process GROUP:NAME running again after 1 FATAL start in 12m" (--recovery). */
+    static String recoveryLine(String namespec, String again, long now) {
+        return Log.asctime(now) + " -- Process " + namespec + " " + again;
     }
 }

@@ -33,13 +33,16 @@ import lib.Argv;
 import lib.ChannelOptions;
 import lib.Cli;
 import lib.Event;
+import lib.History;
 import lib.Listener;
 import lib.Log;
 import lib.Mail;
 import lib.MailOptions;
 import lib.Outbox;
 import lib.ProcessInfo;
+import lib.RestartLimitOptions;
 import lib.Selection;
+import lib.Sizes;
 import lib.Subprocess;
 import lib.Supervisor;
 import lib.Tls;
@@ -55,6 +58,8 @@ import picocli.CommandLine.Spec;
  * URL; when the request fails, times out, answers a status not expected, or
  * (with -b) a body without the text, restart the selected processes that
  * are RUNNING (a core dump of each first, with -d) and mail what happened.
+ * With --max-restarts it gives up on a process restarted too often; with
+ * --recovery the first passing check after a failure alert says so.
  *
  *   [eventlistener:httpok]
  *   command=jbang httpok.java -p web -m ops@example.com http://127.0.0.1:8080/health
@@ -142,6 +147,13 @@ class httpok implements Callable<Integer> {
             description = "Basic auth from this file's first line, USER:PASSWORD (or $" + AUTH_ENV + ", or the URL's user:pass@).")
     Path authFile;
 
+    @Option(names = "--recovery", description = "Report the first passing check after a failure alert: 'healthy again after "
+            + "4 failed checks (down 3m20s)'. Alertmanager gets it (resolved) even without this option.")
+    boolean recovery;
+
+    @Mixin
+    RestartLimitOptions restartLimit = new RestartLimitOptions();
+
     @Option(names = "--start-stopped", description = "When the check fails, also start selected processes that are EXITED or FATAL "
             + "(not those STOPPED by hand).")
     boolean startStopped;
@@ -169,6 +181,7 @@ class httpok implements Callable<Integer> {
     Supervisor supervisor;
     Alerts alerts; // mail (with -m) and the other channels
     List<String> to; // -m, split and checked
+    History history = new History(); // the check's failures since it last passed, restarts in the window, open alerts
 
     static {
         // A --header 'Host: ...' is sent as given (virtual hosts behind a local port); the JDK drops it otherwise.
@@ -202,6 +215,10 @@ class httpok implements Callable<Integer> {
                 (any ? "restart every process" : programs.isEmpty() ? "restart nothing (no -p or -a)" : "restart " + programs)
                         + (startStopped ? ", start those EXITED or FATAL" : ""),
                 outbox == null ? "off" : "to " + email, dryRun ? "; DRY RUN: nothing is restarted" : "");
+        if (restartLimit.max > 0 || recovery) {
+            Log.info("%s%s", restartLimit.describe().replaceFirst("^; ", ""),
+                    recovery ? (restartLimit.max > 0 ? "; " : "") + "recovery notices on" : "");
+        }
         return Listener.serve(this::onEvent);
     }
 
@@ -221,6 +238,7 @@ class httpok implements Callable<Integer> {
         if (tcp && (!codes.isEmpty() || body != null)) throw Cli.usage(spec, "-c and -b are for HTTP: a tcp:// check only connects");
         if (timeout < 1) throw Cli.usage(spec, "Invalid value for option '--timeout': " + timeout + " is not a number of seconds above 0");
         if (failures < 1) throw Cli.usage(spec, "Invalid value for option '--failures': " + failures + " is not a number above 0");
+        restartLimit.check();
         if (insecure && caFile != null) throw Cli.usage(spec, "--insecure and --ca exclude each other");
         for (String header : headers) {
             int colon = header.indexOf(':');
@@ -250,6 +268,9 @@ class httpok implements Callable<Integer> {
 
     void onEvent(Event event) throws IOException {
         if (!event.isTick()) return; // acknowledged, ignored
+        alerts.ticksEvery(event.tickSeconds());
+        for (Alert open : history.due(Alerts.repostMillis(event.tickSeconds()))) alerts.repost(open); // still failing, or given up
+        history.forget(restartLimit.withinMillis());
         List<ProcessInfo> watched = notEager ? supervisor.getAllProcessInfo().stream().filter(selection::includes).toList() : List.of();
         if (notEager && watched.stream().noneMatch(ProcessInfo::running)) {
             Log.info("%s: no selected process is RUNNING: not checking (--not-eager)", event.name());
@@ -259,14 +280,15 @@ class httpok implements Callable<Integer> {
         Check check = check();
         Log.info("%s: %s in %d ms", event.name(), check.line(), (System.nanoTime() - started) / 1_000_000);
         if (check.problem() == null) {
-            if (!failed.isEmpty()) Log.info("healthy again after %d failed check(s) in a row", failed.size());
             failed.clear();
+            healthy(check);
             return;
         }
         if (notEager && watched.stream().anyMatch(p -> p.state() == ProcessInfo.STARTING || p.state() == ProcessInfo.BACKOFF)) {
             Log.info("check failed while supervisord is starting a selected process itself: not counted (--not-eager)");
             return;
         }
+        history.trouble(shown, 0);
         failed.add(Log.asctime(System.currentTimeMillis()) + ": " + check.line());
         if (failed.size() < failures) {
             Log.info("check failed (%d of %d)", failed.size(), failures);
@@ -276,6 +298,27 @@ class httpok implements Callable<Integer> {
         List<String> inARow = List.copyOf(failed);
         failed.clear();
         act(check, inARow);
+    }
+
+    /**
+     * A passing check: after failed ones, "healthy again after 4 failed
+     * checks (down 3m20s)"; when a failure was alerted, the recovery goes to
+     * Alertmanager (resolved), and with --recovery everywhere. Give-up alerts
+     * still open end too: the service is fine.
+     */
+    void healthy(Check check) {
+        History.Recovery r = history.fine(shown);
+        if (r == null) return;
+        String again = "healthy again after " + r.count() + (r.count() == 1 ? " failed check" : " failed checks")
+                + " (down " + Sizes.duration(r.millis()) + ")";
+        Log.info("%s", again);
+        if (r.open() != null && !dryRun) {
+            String subject = "httpok" + (name == null ? "" : " [" + name + "]") + ": " + shown + ": healthy again";
+            alerts.recovered(r.open().resolved(subject, again + "\n" + check.line() + "\n"), recovery);
+        }
+        for (Alert open : history.closeAll()) { // give-up alerts: Alertmanager only
+            if (!dryRun) alerts.recovered(open.resolved(open.subject(), "httpok: " + shown + " is healthy again.\n"), false);
+        }
     }
 
     /** The outcome of one check: problem is null when healthy, else "bad status" or "bad body". */
@@ -390,17 +433,65 @@ class httpok implements Callable<Integer> {
         }
         List<String> missing = new ArrayList<>(programs);
         List<Alert.Event> events = new ArrayList<>();
+        boolean news = false; // anything but processes given up on: else this check is logged, not mailed again
         for (ProcessInfo p : processes) {
             if (!selection.includes(p)) continue;
             missing.removeIf(spec -> Selection.matches(spec, p.group(), p.name()));
             events.add(Alert.of(Alert.Kind.HEALTH, p));
-            restart(p, report);
+            news |= restart(p, report, check);
         }
         if (!missing.isEmpty()) say(report, "Programs not restarted because they did not exist: " + missing);
+        if (!news && history.open(shown) != null) {
+            Log.info("every selected process is given up on: this failed check is logged, not mailed again");
+            return;
+        }
         mail(check, report, events);
     }
 
-    private void restart(ProcessInfo p, List<String> report) {
+    /** Restarts one process if it may; false when nothing happened but that it is given up on. */
+    private boolean restart(ProcessInfo p, List<String> report, Check check) {
+        String namespec = p.namespec();
+        if (p.running() && (delay == null || p.uptime() >= delay) && !dryRun) {
+            boolean wasGivenUp = history.givenUp(namespec);
+            switch (history.mayRestart(namespec, p.pid(), restartLimit.max, restartLimit.withinMillis())) {
+                case GIVE_UP -> {
+                    giveUp(p, check);
+                    say(report, namespec + " is in RUNNING state, NOT restarting: " + restartLimit.givingUp(namespec,
+                            history.restarts(namespec).size()) + " (--max-restarts)");
+                    return true;
+                }
+                case GIVEN_UP -> {
+                    say(report, namespec + " is in RUNNING state, NOT restarting: given up on it (--max-restarts)");
+                    return false;
+                }
+                case RESTART -> {
+                    if (wasGivenUp) {
+                        Alert open = history.close(namespec);
+                        if (open != null) alerts.recovered(open.resolved(open.subject(), "httpok acts on " + namespec + " again.\n"), false);
+                    }
+                }
+            }
+        }
+        restartOrStart(p, report, check);
+        return true;
+    }
+
+    /** --max-restarts reached: one alert, kept open in Alertmanager while httpok leaves the process alone. */
+    private void giveUp(ProcessInfo p, Check check) {
+        String namespec = p.namespec();
+        List<History.Restart> restarts = history.restarts(namespec);
+        String what = restartLimit.givingUp(namespec, restarts.size());
+        Log.warn("%s", what);
+        Alert alert = new Alert("httpok", "httpok" + (name == null ? "" : " [" + name + "]") + ": " + what,
+                restartLimit.givingUpText("httpok", namespec, "the check fails again: " + check.line(), restarts,
+                        "What you can do: look at why " + namespec + " does not come up healthy (its log, its dependencies), "
+                                + "or restart it by hand once it is fixed."),
+                List.of(Alert.of(Alert.Kind.GIVEN_UP, p)), null);
+        history.opened(namespec, alert);
+        alerts.send(alert);
+    }
+
+    private void restartOrStart(ProcessInfo p, List<String> report, Check check) {
         String namespec = p.namespec();
         if (!p.running()) {
             if (startStopped && (p.state() == ProcessInfo.EXITED || p.state() == ProcessInfo.FATAL)) {
@@ -429,6 +520,7 @@ class httpok implements Callable<Integer> {
         }
         try {
             supervisor.startProcess(namespec, false); // no wait for startsecs: the next tick sees the result
+            history.restarted(namespec, check.line() + ", uptime " + p.uptime() + " s");
             say(report, namespec + " restarted");
         } catch (IOException e) {
             say(report, "Failed to start process " + namespec + ": " + e.getMessage());
@@ -477,8 +569,14 @@ class httpok implements Callable<Integer> {
         return "httpok" + (name == null ? "" : " [" + name + "]") + ": " + shown + ": " + check.problem();
     }
 
+    /** Mails the report and keeps it open (Alertmanager) until a check passes. */
     private void mail(Check check, List<String> report, List<Alert.Event> events) {
-        if (!dryRun) alerts.send(new Alert("httpok", subject(check), String.join("\n", report) + "\n", events, null));
+        if (dryRun) return;
+        // No process (none selected, or supervisord did not answer): the check itself is what is open.
+        if (events.isEmpty()) events = List.of(new Alert.Event(Alert.Kind.HEALTH, "", "", 0, "", null, java.time.Instant.now()));
+        Alert alert = new Alert("httpok", subject(check), String.join("\n", report) + "\n", events, null);
+        history.opened(shown, alert);
+        alerts.send(alert);
     }
 
     private static void sleep(long millis) {

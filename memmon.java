@@ -19,6 +19,7 @@ import lib.Alerts;
 import lib.ChannelOptions;
 import lib.Cli;
 import lib.Event;
+import lib.History;
 import lib.Listener;
 import lib.Log;
 import lib.Mail;
@@ -27,6 +28,7 @@ import lib.Outbox;
 import lib.ProcessInfo;
 import lib.ProcessMemory;
 import lib.ProcessTable;
+import lib.RestartLimitOptions;
 import lib.Selection;
 import lib.Sizes;
 import lib.Supervisor;
@@ -39,7 +41,9 @@ import picocli.CommandLine.Spec;
 /**
  * memmon, subscribed to TICK_5, TICK_60 or TICK_3600: on each tick, every
  * supervised process with a pid and a limit is measured (RSS from /proc;
- * with -c its descendants too) and restarted when it is over its limit.
+ * with -c its descendants too) and restarted when it is over its limit
+ * (with --for N, on N ticks in a row). With --max-restarts N it gives up on
+ * a process restarted N times within --within, says so once, and leaves it.
  *
  *   [eventlistener:memmon]
  *   command=jbang memmon.java -p app=1GB -m ops@example.com
@@ -83,6 +87,14 @@ class memmon implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Log what would be restarted; restart nothing, mail nothing.")
     boolean dryRun;
 
+    @Option(names = "--for", paramLabel = "N", defaultValue = "1",
+            description = "Restart only a process over its limit on N ticks in a row: a short spike is no reason "
+                    + "(default: ${DEFAULT-VALUE}, superlance's behaviour).")
+    int sustainFor;
+
+    @Mixin
+    RestartLimitOptions restartLimit = new RestartLimitOptions();
+
     @Option(names = "--memory-source", paramLabel = "proc|oshi",
             description = "Where memory is read: proc (Linux's /proc, the default where it exists) or oshi (the OSHI library: "
                     + "macOS, FreeBSD and other systems without /proc).")
@@ -105,6 +117,7 @@ class memmon implements Callable<Integer> {
     Supervisor supervisor;
     Alerts alerts; // mail (with -m) and the other channels
     List<String> to; // -m, split and checked
+    History history = new History(); // ticks over the limit in a row, restarts in the window, give-up alerts open
 
     // getAllProcessInfo costs supervisord ~90 ms for 300 programs, so its answer is kept while
     // supervisord's children are the same pids (a cheap /proc read), and at most REFRESH_NANOS.
@@ -137,7 +150,8 @@ class memmon implements Callable<Integer> {
             // Reports not yet sent when supervisord stops us go out first (within Outbox.AT_EXIT).
             Runtime.getRuntime().addShutdownHook(new Thread(() -> alerts.drain(Outbox.AT_EXIT), "flush-at-exit"));
         }
-        Log.info("watching %s%s%s; memory from %s; mail %s%s", describeLimits(), cumulative ? " (cumulative)" : "",
+        Log.info("watching %s%s%s%s%s; memory from %s; mail %s%s", describeLimits(), cumulative ? " (cumulative)" : "",
+                sustainFor > 1 ? "; restart after " + sustainFor + " ticks in a row over the limit" : "", restartLimit.describe(),
                 uptimeLimit == null ? "" : ", mail only under " + uptimeLimit + " s of uptime",
                 memory.source() == ProcessMemory.Source.PROC ? "/proc" : "OSHI", outbox == null ? "off" : "to " + email + via,
                 dryRun ? "; DRY RUN: nothing is restarted" : "");
@@ -152,6 +166,8 @@ class memmon implements Callable<Integer> {
             throw Cli.usage(spec, "no limit given: use -p NAME=SIZE, -g NAME=SIZE or -a SIZE");
         }
         if (email != null) to = Cli.checked(spec, "--email", () -> Mail.addresses(email));
+        if (sustainFor < 1) throw Cli.usage(spec, "Invalid value for option '--for': " + sustainFor + " is not a number of ticks above 0");
+        restartLimit.check();
         self = new Selection(List.of(), true, env);
         memory = new ProcessMemory(memorySource == null ? ProcessMemory.defaultSource()
                 : Cli.checked(spec, "--memory-source", () -> ProcessMemory.parse(memorySource)));
@@ -180,6 +196,9 @@ class memmon implements Callable<Integer> {
     void onEvent(Event event) throws IOException {
         if (!event.isTick()) return; // subscribed to something else too: acknowledged, ignored
         long started = System.nanoTime();
+        alerts.ticksEvery(event.tickSeconds());
+        for (Alert open : history.due(Alerts.repostMillis(event.tickSeconds()))) alerts.repost(open); // still given up
+        history.forget(restartLimit.withinMillis());
         List<ProcessInfo> processes;
         try {
             processes = processes();
@@ -197,8 +216,16 @@ class memmon implements Callable<Integer> {
             long rss = rss(p.pid(), table);
             if (rss < 0) continue; // exited since supervisord answered
             checked++;
-            if (rss <= limit) continue;
+            if (rss <= limit) {
+                underLimit(p);
+                continue;
+            }
             over++;
+            int inARow = history.over(p.namespec(), p.pid());
+            if (inARow < sustainFor) {
+                Log.info("%s over its limit (%d of %d): RSS %d bytes, limit %d bytes", p.namespec(), inARow, sustainFor, rss, limit);
+                continue;
+            }
             try {
                 if (restart(p, rss, limit)) restarted++;
             } catch (IOException e) { // supervisord did not answer for this one: the others are still checked
@@ -240,6 +267,22 @@ class memmon implements Callable<Integer> {
         }
         ProcessInfo p = supervisor.getProcessInfo(namespec); // a fresh uptime, and the pid measured is still the one
         if (p.pid() != cached.pid()) return false;
+        boolean wasGivenUp = history.givenUp(namespec);
+        switch (history.mayRestart(namespec, p.pid(), restartLimit.max, restartLimit.withinMillis())) {
+            case GIVE_UP -> {
+                giveUp(p, "RSS " + measured);
+                return false;
+            }
+            case GIVEN_UP -> {
+                Log.info("not restarting %s (RSS %s): gave up on it after %d restarts within %s", namespec, measured,
+                        history.restarts(namespec).size(), Sizes.duration(restartLimit.withinMillis()));
+                if (history.open(namespec) == null) keepGivenUpOpen(p, "RSS " + measured); // over its limit again
+                return false;
+            }
+            case RESTART -> {
+                if (wasGivenUp) resolveGivenUp(namespec, "acting on it again");
+            }
+        }
         Log.info("restarting %s: RSS %s", namespec, measured);
         try {
             supervisor.stopAndWait(namespec); // however long its stopwaitsecs: it is started again only once stopped
@@ -258,10 +301,50 @@ class memmon implements Callable<Integer> {
                     + " (RSS " + measured + ") but could not start it again: " + e.getMessage());
             return false;
         }
+        history.restarted(namespec, "RSS " + measured + ", uptime " + p.uptime() + " s");
         if (uptimeLimit == null || p.uptime() <= uptimeLimit) {
             mail(p, "process " + namespec + " restarted", restartBody(namespec, measured, p.uptime()));
         }
         return true;
+    }
+
+    /** Under its limit: the ticks in a row start again, and a give-up alert still open ends (the problem is gone). */
+    private void underLimit(ProcessInfo p) {
+        history.under(p.namespec());
+        if (history.open(p.namespec()) != null) resolveGivenUp(p.namespec(), "under its limit again");
+    }
+
+    /** --max-restarts reached: one alert, kept open in Alertmanager while memmon leaves the process alone. */
+    private void giveUp(ProcessInfo p, String measured) {
+        String namespec = p.namespec();
+        List<History.Restart> restarts = history.restarts(namespec);
+        String what = restartLimit.givingUp(namespec, restarts.size());
+        Log.warn("%s (%s now)", what, measured);
+        Alert alert = givenUpAlert(p, what, restartLimit.givingUpText("memmon", namespec, "it is over its limit again at "
+                + now() + " (" + measured + ")", restarts, "What you can do: find out why it grows (the restarts above say how "
+                + "fast), raise its limit (-p " + p.name() + "=SIZE), or restart it by hand once you have looked."));
+        history.opened(namespec, alert);
+        if (!dryRun) alerts.send(alert);
+    }
+
+    private Alert givenUpAlert(ProcessInfo p, String what, String text) {
+        return new Alert("memmon", subject(what), text, List.of(Alert.of(Alert.Kind.GIVEN_UP, p)), null);
+    }
+
+    /** Given up, under its limit for a while, over it again: Alertmanager shows it as open again (no new mail). */
+    private void keepGivenUpOpen(ProcessInfo p, String measured) {
+        Alert alert = givenUpAlert(p, restartLimit.givingUp(p.namespec(), history.restarts(p.namespec()).size()),
+                "memmon still leaves " + p.namespec() + " alone: it is over its limit again (" + measured + ").\n");
+        history.opened(p.namespec(), alert);
+        alerts.repost(alert);
+    }
+
+    /** The give-up alert ends: Alertmanager is told (resolved); no mail, memmon has no --recovery. */
+    private void resolveGivenUp(String namespec, String why) {
+        Alert open = history.close(namespec);
+        if (open == null) return;
+        Log.info("%s: %s", namespec, why);
+        alerts.recovered(open.resolved(subject(namespec + " " + why), "memmon: " + namespec + " is " + why + ".\n"), false);
     }
 
     static String restartBody(String namespec, String measured, long uptime) {

@@ -10,13 +10,37 @@ import java.util.List;
  * renders it: mail, webhook JSON, Slack text, Alertmanager alerts.
  */
 public record Alert(String plugin, String subject, String text, List<Event> events, String excerpt) {
-    /** What happened to one process. exitStatus is null when not known. */
-    public record Event(Kind kind, String group, String process, int pid, String fromState, Integer exitStatus, Instant time) {}
+    /**
+     * What happened to one process. exitStatus is null when not known. time
+     * is when the trouble started (Alertmanager's startsAt); resolved when
+     * this reports that it ended (a recovery).
+     */
+    public record Event(Kind kind, String group, String process, int pid, String fromState, Integer exitStatus, Instant time,
+                        boolean resolved) {
+        public Event(Kind kind, String group, String process, int pid, String fromState, Integer exitStatus, Instant time) {
+            this(kind, group, process, pid, fromState, exitStatus, time, false);
+        }
+
+        /** The same process's trouble, ended: its identity (kind, group, process) and start kept. */
+        public Event resolvedNow() { return new Event(kind, group, process, pid, fromState, exitStatus, time, true); }
+
+        public String status() { return resolved ? "resolved" : "firing"; }
+    }
+
+    /** "resolved" when every event it reports has ended (a recovery notice), else "firing". */
+    public String status() {
+        return !events.isEmpty() && events.stream().allMatch(Event::resolved) ? "resolved" : "firing";
+    }
+
+    /** This alert's events, ended, under a new subject and text: the recovery notice of the same trouble. */
+    public Alert resolved(String subject, String text) {
+        return new Alert(plugin, subject, text, events.stream().map(Event::resolvedNow).toList(), null);
+    }
 
     /** The kinds of alert, with the alertname each has in Alertmanager. */
     public enum Kind {
         CRASH("SupervisorProcessCrashed"), FATAL("SupervisorProcessFatal"), MEMORY("SupervisorMemoryRestart"),
-        HEALTH("SupervisorHealthCheckFailed");
+        HEALTH("SupervisorHealthCheckFailed"), GIVEN_UP("SupervisorRestartsGivenUp");
 
         public final String alertname;
 

@@ -24,13 +24,53 @@ public final class Alerts {
         for (WebChannel c : channels) channelOutboxes.add(new Outbox(c, plugin));
     }
 
+    /** How often an alert kept open is posted again to the channels where it would end by itself (Alertmanager). */
+    public static final Duration REPOST_EVERY = Duration.ofMinutes(1);
+
     /** True when alerts go anywhere at all. */
     public boolean any() { return mail != null || !channels.isEmpty(); }
+
+    /** True when some channel keeps alerts open and is told when they end (Alertmanager): recoveries are then always tracked. */
+    public boolean keepsState() { return channels.stream().anyMatch(WebChannel::keepsState); }
 
     /** Queues the alert everywhere and returns at once. */
     public void send(Alert alert) {
         if (mail != null) mail.submit(new Mail(from, to, alert.subject(), alert.text()));
         for (int i = 0; i < channels.size(); i++) channelOutboxes.get(i).submit(channels.get(i).envelope(alert));
+    }
+
+    /**
+     * A recovery (an alert whose events are resolved): everywhere when the
+     * user asked for recovery notices, else only to the channels that keep
+     * alerts open, so that Alertmanager resolves what it shows.
+     */
+    public void recovered(Alert alert, boolean notices) {
+        if (notices) send(alert);
+        else stateful(alert);
+    }
+
+    /** The open alert again, only where it would otherwise end by itself. */
+    public void repost(Alert alert) {
+        stateful(alert);
+    }
+
+    private void stateful(Alert alert) {
+        for (int i = 0; i < channels.size(); i++) {
+            if (channels.get(i).keepsState()) channelOutboxes.get(i).submit(channels.get(i).envelope(alert));
+        }
+    }
+
+    /**
+     * The plugin's ticks come this many seconds apart: an open alert, posted
+     * again at a tick, must outlive three of them.
+     */
+    public void ticksEvery(int seconds) {
+        for (WebChannel c : channels) c.lifetime(Duration.ofSeconds(3L * seconds));
+    }
+
+    /** How often an open alert is posted again, for ticks this many seconds apart. */
+    public static long repostMillis(int tickSeconds) {
+        return Math.max(REPOST_EVERY.toMillis(), tickSeconds * 1000L);
     }
 
     /**

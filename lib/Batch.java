@@ -24,13 +24,14 @@ import java.util.Map;
 public final class Batch {
     /**
      * What a mail sends: the lines, how many older ones were folded before
-     * them, and (with --log-lines) each process's account of its last crash.
+     * them, (with --recovery) the processes running again, and (with
+     * --log-lines) each process's account of its last crash.
      */
     public record Lines(List<String> lines, long folded, String firstFolded, Map<String, Postmortem.Report> reports,
-                        List<Alert.Event> events) {
-        public boolean isEmpty() { return lines.isEmpty() && folded == 0; }
+                        List<Alert.Event> events, List<String> recoveries) {
+        public boolean isEmpty() { return lines.isEmpty() && folded == 0 && recoveries.isEmpty(); }
 
-        /** The plain mail body: a fold notice if any, one line each, then one account per process. */
+        /** The plain mail body: a fold notice if any, one line each, the recoveries, then one account per process. */
         public String text() {
             StringBuilder body = new StringBuilder();
             if (folded > 0) {
@@ -38,6 +39,7 @@ public final class Batch {
                         .append(firstFolded).append("\n\n");
             }
             for (String line : lines) body.append(line).append('\n');
+            for (String line : recoveries) body.append(line).append('\n');
             reports.forEach((namespec, report) -> body.append("\n--- ").append(namespec).append(", the last time:\n").append(report.text()));
             return body.toString();
         }
@@ -48,6 +50,7 @@ public final class Batch {
     private final Deque<String> lines = new ArrayDeque<>();
     private final Deque<Alert.Event> events = new ArrayDeque<>(); // for the channels that carry them, bounded as the lines
     private final Map<String, Postmortem.Report> reports = new LinkedHashMap<>(); // namespec -> its latest, one each
+    private final Deque<String> recoveries = new ArrayDeque<>(); // "... running again after ...", bounded as the lines
     private long folded;
     private String firstFolded;
     private double elapsed;
@@ -74,6 +77,14 @@ public final class Batch {
         events.add(event);
     }
 
+    /** A recovery line and its (resolved) event: listed after the crash lines. */
+    public synchronized void recovered(String line, Alert.Event event) {
+        if (recoveries.size() >= capacity) recoveries.poll();
+        recoveries.add(line);
+        if (events.size() >= capacity) events.poll();
+        events.add(event);
+    }
+
     /** A process's account of its latest crash; it replaces the one before (one per process per mail). */
     public synchronized void report(String namespec, Postmortem.Report report) {
         reports.remove(namespec);
@@ -90,8 +101,10 @@ public final class Batch {
 
     /** Everything collected so far; the batch starts again, empty, with its clock at zero. */
     public synchronized Lines take() {
-        Lines taken = new Lines(new ArrayList<>(lines), folded, firstFolded, new LinkedHashMap<>(reports), new ArrayList<>(events));
+        Lines taken = new Lines(new ArrayList<>(lines), folded, firstFolded, new LinkedHashMap<>(reports), new ArrayList<>(events),
+                new ArrayList<>(recoveries));
         lines.clear();
+        recoveries.clear();
         events.clear();
         reports.clear();
         folded = 0;

@@ -1,6 +1,9 @@
 package lib;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -12,6 +15,11 @@ import java.util.function.Function;
  * others. At exit
  * (stdin closed, or SIGTERM when supervisord stops) whatever is collected is
  * sent before the process ends, within Outbox.AT_EXIT.
+ *
+ * With recoveries tracked (--recovery, or an Alertmanager channel), a
+ * process reported and then RUNNING for the settle time without a new
+ * report is running again: a line of the next batch with --recovery, and
+ * a resolved alert for Alertmanager either way.
  */
 public final class BatchMailer {
     /**
@@ -27,6 +35,9 @@ public final class BatchMailer {
     private final Function<Batch.Lines, Alert> toAlert;
     private final Alert.Kind kind;
     private final Postmortem postmortem; // null without --log-lines
+    private RecoveryOptions recovery; // null: recoveries not tracked
+    private final History history = new History(); // what is reported since it was last fine, and the alert open for it
+    private Map<String, String> env = Map.of();
 
     public BatchMailer(Batch batch, Alerts alerts, Function<Batch.Lines, Alert> toAlert, Alert.Kind kind, Postmortem postmortem) {
         this.batch = batch;
@@ -36,26 +47,62 @@ public final class BatchMailer {
         this.postmortem = postmortem;
     }
 
-    /**
-     * Serves supervisord: lineFor turns an event into a report line, or null
-     * for events it does not report. Returns the exit status.
-     */
-    public int serve(Function<Event, String> lineFor) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> flush(Outbox.AT_EXIT), "flush-at-exit"));
-        return Listener.serve(event -> handle(event, lineFor));
+    /** Tracks recoveries as these options say (nothing when neither --recovery nor Alertmanager is given). */
+    public BatchMailer recovering(RecoveryOptions options, Map<String, String> env) {
+        this.recovery = options.tracked(alerts) ? options : null;
+        this.env = env;
+        String said = options.describe(alerts);
+        if (!said.isEmpty()) Log.info("%s", said.substring(2));
+        return this;
     }
 
-    void handle(Event event, Function<Event, String> lineFor) {
+    /**
+     * Serves supervisord: lineFor turns an event into a report line, or null
+     * for events it does not report; recoveryLine turns a namespec and
+     * "running again after ..." into the batch's line. Returns the exit status.
+     */
+    public int serve(Function<Event, String> lineFor, BiFunction<String, String, String> recoveryLine) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> flush(Outbox.AT_EXIT), "flush-at-exit"));
+        return Listener.serve(event -> handle(event, lineFor, recoveryLine));
+    }
+
+    void handle(Event event, Function<Event, String> lineFor, BiFunction<String, String, String> recoveryLine) {
         if (event.isTick()) {
+            if (recovery != null) recoveries(event.tickSeconds(), recoveryLine);
             tick(event.tickSeconds(), event.when());
             return;
         }
         String line = lineFor.apply(event);
+        if (recovery != null && event.isProcessState()) recovery.watch(event, line != null, history, env);
         if (line == null) return;
         Log.info("%s", line);
-        batch.add(line, Alert.of(kind, event));
+        Alert.Event reported = Alert.of(kind, event);
+        batch.add(line, reported);
+        if (recovery != null) history.opened(event.namespec(), one(line, reported)); // open until it runs again
         // Read while the event is handled: by the time the batch goes out, the log has moved on.
         if (postmortem != null) batch.report(event.namespec(), postmortem.of(event.groupName(), event.processName(), event.pid()));
+    }
+
+    /** At a tick: the processes running again, and the open alerts posted again where they would end by themselves. */
+    private void recoveries(int tickSeconds, BiFunction<String, String, String> recoveryLine) {
+        alerts.ticksEvery(tickSeconds);
+        for (History.Recovery r : history.recovered(recovery.settleMillis())) {
+            String key = r.key();
+            Alert.Event ended = (r.open() != null ? r.open().events().get(0) : new Alert.Event(kind, key.substring(0, key.indexOf(':')),
+                    key.substring(key.indexOf(':') + 1), 0, "", null, java.time.Instant.ofEpochMilli(r.since()))).resolvedNow();
+            String line = recoveryLine.apply(key, RecoveryOptions.phrase(r, kind));
+            Log.info("%s", line);
+            if (recovery.notices()) batch.recovered(line, ended); // said in the next batch, after superlance's lines
+            else alerts.recovered(one(line, ended), false); // Alertmanager only, now
+        }
+        history.forget(0);
+        if (history.seesRunning()) for (Alert open : history.due(Alerts.repostMillis(tickSeconds))) alerts.repost(open);
+    }
+
+    /** The alert of one line alone, as the batch's would be (its subject; the line as text). */
+    private Alert one(String line, Alert.Event event) {
+        Alert whole = toAlert.apply(new Batch.Lines(List.of(line), 0, null, Map.of(), List.of(event), List.of()));
+        return new Alert(whole.plugin(), whole.subject(), line + "\n", List.of(event), null);
     }
 
     public void add(String line) {

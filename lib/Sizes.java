@@ -37,6 +37,22 @@ public final class Sizes {
         return times(digits, Math.max(unit, 1), "'" + text + "' is not a duration: give seconds, or a number with s, m, h or d");
     }
 
+    /** A duration as the options take it, shortest first: 45s, 3m20s, 1h, 2d3h (whole seconds, rounded down). */
+    public static String duration(long millis) {
+        long s = Math.max(0, millis / 1000);
+        if (s == 0) return "0s";
+        StringBuilder text = new StringBuilder();
+        long[] units = {86400, 3600, 60, 1};
+        String[] names = {"d", "h", "m", "s"};
+        for (int i = 0; i < units.length; i++) {
+            if (s >= units[i]) {
+                text.append(s / units[i]).append(names[i]);
+                s %= units[i];
+            }
+        }
+        return text.toString();
+    }
+
     private static long times(String digits, long unit, String error) {
         if (digits.isEmpty() || !digits.chars().allMatch(Character::isDigit)) throw new IllegalArgumentException(error);
         try {

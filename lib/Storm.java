@@ -65,6 +65,21 @@ public final class Storm {
         return collect(now, false);
     }
 
+    /** The key's summary now, if its window has folded alerts (a crash loop that ended early); the window is forgotten. */
+    public synchronized List<Folded> take(String key) {
+        List<Folded> ready = new ArrayList<>();
+        for (Iterator<Folded> it = ended.iterator(); it.hasNext(); ) {
+            Folded f = it.next();
+            if (f.key().equals(key)) {
+                ready.add(f);
+                it.remove();
+            }
+        }
+        Window w = windows.remove(key);
+        if (w != null && w.folded > 0) ready.add(summary(key, w));
+        return ready;
+    }
+
     /** Summaries of every window with folded alerts, ended or not (at exit). */
     public synchronized List<Folded> all() {
         return collect(0, true);

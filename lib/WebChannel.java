@@ -32,7 +32,11 @@ public final class WebChannel implements Mail.Sender {
     public enum Shape { WEBHOOK, SLACK, ALERTMANAGER }
 
     static final Duration TIMEOUT = Duration.ofSeconds(10);
-    /** An Alertmanager alert ends by itself this long after it starts: a one-off crash resolves. */
+    /**
+     * An Alertmanager alert ends by itself this long after it was last posted
+     * unless it is posted again: a one-off crash resolves, and an alert the
+     * plugin keeps open is posted again well before (Alerts.REPOST_EVERY).
+     */
     static final Duration RESOLVE_AFTER = Duration.ofMinutes(5);
 
     private final Shape shape;
@@ -43,6 +47,7 @@ public final class WebChannel implements Mail.Sender {
     private final Map<String, String> labels;
     private final SSLSocketFactory sockets; // null: the JDK's default trust
     private final boolean insecure;
+    private volatile Duration lifetime = RESOLVE_AFTER; // longer when ticks are far apart (TICK_3600)
 
     public WebChannel(Shape shape, String url, String plugin, String host, Map<String, String> labels, SSLSocketFactory sockets,
                       boolean insecure) {
@@ -103,6 +108,12 @@ public final class WebChannel implements Mail.Sender {
     @Override
     public String toString() { return shown; }
 
+    /** True for a channel whose alerts end unless posted again (Alertmanager), and that is told when trouble ends. */
+    public boolean keepsState() { return shape == Shape.ALERTMANAGER; }
+
+    /** How long an Alertmanager alert stays open without being posted again: at least RESOLVE_AFTER. */
+    void lifetime(Duration open) { lifetime = open.compareTo(RESOLVE_AFTER) > 0 ? open : RESOLVE_AFTER; }
+
     @Override
     public String verb() { return "post"; }
 
@@ -127,6 +138,7 @@ public final class WebChannel implements Mail.Sender {
     private Map<String, Object> webhook(Alert alert) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("plugin", alert.plugin());
+        json.put("status", alert.status());
         json.put("host", host);
         json.put("subject", alert.subject());
         json.put("text", alert.text());
@@ -140,6 +152,7 @@ public final class WebChannel implements Mail.Sender {
             event.put("exit_status", e.exitStatus());
             event.put("time", e.time().toString());
             event.put("kind", e.kind().label());
+            event.put("status", e.status());
             events.add(event);
         }
         json.put("events", events);
@@ -152,11 +165,18 @@ public final class WebChannel implements Mail.Sender {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
-    /** One Alertmanager alert per process reported (its labels tell them apart). */
+    /**
+     * One Alertmanager alert per process reported (its labels tell them
+     * apart: alertname, host, group, process, plugin). startsAt is when the
+     * trouble started; a firing alert ends `lifetime` from now unless posted
+     * again, a resolved one ends now. Where a batch reports one process
+     * twice (a crash, then its recovery), the last word counts.
+     */
     private List<Object> alertmanager(Alert alert) {
-        List<Object> alerts = new ArrayList<>();
+        Map<List<String>, Object> alerts = new LinkedHashMap<>();
         List<Alert.Event> events = alert.events().isEmpty()
                 ? List.of(new Alert.Event(null, "", "", 0, "", null, Instant.now())) : alert.events();
+        Instant now = Instant.now();
         for (Alert.Event e : events) {
             Map<String, Object> l = new LinkedHashMap<>();
             l.put("alertname", e.kind() == null ? "SupervisorAlert" : e.kind().alertname);
@@ -168,11 +188,14 @@ public final class WebChannel implements Mail.Sender {
             Map<String, Object> a = new LinkedHashMap<>();
             a.put("labels", l);
             a.put("annotations", Map.of("summary", alert.subject(), "description", alert.text()));
-            a.put("startsAt", e.time().toString());
-            a.put("endsAt", e.time().plus(RESOLVE_AFTER).toString());
-            alerts.add(a);
+            Instant start = e.time().isAfter(now) ? now : e.time();
+            a.put("startsAt", start.toString());
+            a.put("endsAt", (e.resolved() ? now : now.plus(lifetime)).toString());
+            List<String> identity = List.of(String.valueOf(l.get("alertname")), e.group(), e.process());
+            alerts.remove(identity);
+            alerts.put(identity, a);
         }
-        return alerts;
+        return new ArrayList<>(alerts.values());
     }
 
     @Override
