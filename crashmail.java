@@ -100,7 +100,7 @@ class crashmail implements Callable<Integer> {
     List<String> to;
     History history = new History(); // crashes since each process was last fine, and the alert open for it
     boolean tracking; // recoveries tracked: --recovery, or an Alertmanager channel
-    java.util.Map<String, String> env = System.getenv();
+    java.util.Map<String, String> env; // SUPERVISOR_PROCESS_NAME names this listener in a warning
 
     public static void main(String... args) {
         System.exit(Cli.execute(new crashmail(), args));
@@ -144,6 +144,7 @@ class crashmail implements Callable<Integer> {
 
     /** Checks the options. Neither -p nor -a watches every process, as superlance did (configs in the field rely on it). */
     void configure(java.util.Map<String, String> env) {
+        this.env = env;
         if (programs.isEmpty() && !any) {
             any = true;
             Log.info("no -p or -a given: watching every process, as superlance did");
@@ -165,7 +166,7 @@ class crashmail implements Callable<Integer> {
         if (!tracking) return;
         recoveries();
         if (history.seesRunning()) { // else no recovery can be seen, and an alert ends by itself after a while
-            for (Alert open : history.due(Alerts.REPOST_EVERY.toMillis())) alerts.repost(open);
+            for (Alert open : history.due(alerts.repostMillis(0))) alerts.repost(open);
         }
     }
 

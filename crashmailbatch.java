@@ -12,6 +12,7 @@ import lib.BatchOptions;
 import lib.ChannelOptions;
 import lib.Cli;
 import lib.Event;
+import lib.History;
 import lib.Log;
 import lib.MailOptions;
 import lib.RecoveryOptions;
@@ -54,7 +55,7 @@ class crashmailbatch implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         return options.mailer(spec, mailOptions, channelOptions, "crashmailbatch", "Crash alert from supervisord", Alert.Kind.CRASH,
-                Batch.Lines::text, System.getenv()).recovering(recovery, System.getenv())
+                Batch.Lines::text, System.getenv()).recovering(recovery, System.getenv(), new History())
                 .serve(event -> line(event, System.currentTimeMillis()), (namespec, again) -> recoveryLine(namespec, again, System.currentTimeMillis()));
     }
 

@@ -14,6 +14,7 @@ import lib.BatchOptions;
 import lib.ChannelOptions;
 import lib.Cli;
 import lib.Event;
+import lib.History;
 import lib.Log;
 import lib.MailOptions;
 import lib.RecoveryOptions;
@@ -62,7 +63,7 @@ class crashsms implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         return options.mailer(spec, mailOptions, channelOptions, "crashsms", "", Alert.Kind.CRASH, crashsms::body, System.getenv())
-                .recovering(recovery, System.getenv()).serve(event -> line(event, System.currentTimeMillis()), crashsms::recoveryLine);
+                .recovering(recovery, System.getenv(), new History()).serve(event -> line(event, System.currentTimeMillis()), crashsms::recoveryLine);
     }
 
     /** "[GROUP:NAME](PID) exited unexpectedly <asctime>", or null for any other event. */

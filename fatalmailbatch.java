@@ -12,6 +12,7 @@ import lib.BatchOptions;
 import lib.ChannelOptions;
 import lib.Cli;
 import lib.Event;
+import lib.History;
 import lib.Log;
 import lib.MailOptions;
 import lib.RecoveryOptions;
@@ -55,7 +56,7 @@ class fatalmailbatch implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         return options.mailer(spec, mailOptions, channelOptions, "fatalmailbatch", "Fatal start alert from supervisord",
-                Alert.Kind.FATAL, Batch.Lines::text, System.getenv()).recovering(recovery, System.getenv())
+                Alert.Kind.FATAL, Batch.Lines::text, System.getenv()).recovering(recovery, System.getenv(), new History())
                 .serve(event -> line(event, System.currentTimeMillis()), (namespec, again) -> recoveryLine(namespec, again, System.currentTimeMillis()));
     }
 

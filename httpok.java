@@ -269,7 +269,7 @@ class httpok implements Callable<Integer> {
     void onEvent(Event event) throws IOException {
         if (!event.isTick()) return; // acknowledged, ignored
         alerts.ticksEvery(event.tickSeconds());
-        for (Alert open : history.due(Alerts.repostMillis(event.tickSeconds()))) alerts.repost(open); // still failing, or given up
+        for (Alert open : history.due(alerts.repostMillis(event.tickSeconds()))) alerts.repost(open); // still failing, or given up
         history.forget(restartLimit.withinMillis());
         List<ProcessInfo> watched = notEager ? supervisor.getAllProcessInfo().stream().filter(selection::includes).toList() : List.of();
         if (notEager && watched.stream().noneMatch(ProcessInfo::running)) {
@@ -458,7 +458,7 @@ class httpok implements Callable<Integer> {
                     giveUp(p, check);
                     say(report, namespec + " is in RUNNING state, NOT restarting: " + restartLimit.givingUp(namespec,
                             history.restarts(namespec).size()) + " (--max-restarts)");
-                    return true;
+                    return false; // the give-up alert says it all
                 }
                 case GIVEN_UP -> {
                     say(report, namespec + " is in RUNNING state, NOT restarting: given up on it (--max-restarts)");

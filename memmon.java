@@ -197,7 +197,7 @@ class memmon implements Callable<Integer> {
         if (!event.isTick()) return; // subscribed to something else too: acknowledged, ignored
         long started = System.nanoTime();
         alerts.ticksEvery(event.tickSeconds());
-        for (Alert open : history.due(Alerts.repostMillis(event.tickSeconds()))) alerts.repost(open); // still given up
+        for (Alert open : history.due(alerts.repostMillis(event.tickSeconds()))) alerts.repost(open); // still given up
         history.forget(restartLimit.withinMillis());
         List<ProcessInfo> processes;
         try {

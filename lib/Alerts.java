@@ -24,9 +24,6 @@ public final class Alerts {
         for (WebChannel c : channels) channelOutboxes.add(new Outbox(c, plugin));
     }
 
-    /** How often an alert kept open is posted again to the channels where it would end by itself (Alertmanager). */
-    public static final Duration REPOST_EVERY = Duration.ofMinutes(1);
-
     /** True when alerts go anywhere at all. */
     public boolean any() { return mail != null || !channels.isEmpty(); }
 
@@ -65,12 +62,18 @@ public final class Alerts {
      * again at a tick, must outlive three of them.
      */
     public void ticksEvery(int seconds) {
-        for (WebChannel c : channels) c.lifetime(Duration.ofSeconds(3L * seconds));
+        for (WebChannel c : channels) c.ticksEvery(Duration.ofSeconds(seconds));
     }
 
-    /** How often an open alert is posted again, for ticks this many seconds apart. */
-    public static long repostMillis(int tickSeconds) {
-        return Math.max(REPOST_EVERY.toMillis(), tickSeconds * 1000L);
+    /**
+     * How often an open alert is posted again: about every minute, or a third of
+     * the shortest --alertmanager-ends-after if that is less, and at most
+     * once a tick (ticks this many seconds apart; 0 for a plugin with its own clock).
+     */
+    public long repostMillis(int tickSeconds) {
+        long every = 60_000;
+        for (WebChannel c : channels) if (c.keepsState()) every = Math.min(every, c.endsAfter().toMillis() / 3);
+        return Math.max(every, tickSeconds * 1000L) * 9 / 10; // a little early: a tick late by a moment does not skip a post
     }
 
     /**

@@ -36,7 +36,7 @@ public final class BatchMailer {
     private final Alert.Kind kind;
     private final Postmortem postmortem; // null without --log-lines
     private RecoveryOptions recovery; // null: recoveries not tracked
-    private final History history = new History(); // what is reported since it was last fine, and the alert open for it
+    private History history = new History(); // what is reported since it was last fine, and the alert open for it
     private Map<String, String> env = Map.of();
 
     public BatchMailer(Batch batch, Alerts alerts, Function<Batch.Lines, Alert> toAlert, Alert.Kind kind, Postmortem postmortem) {
@@ -47,10 +47,11 @@ public final class BatchMailer {
         this.postmortem = postmortem;
     }
 
-    /** Tracks recoveries as these options say (nothing when neither --recovery nor Alertmanager is given). */
-    public BatchMailer recovering(RecoveryOptions options, Map<String, String> env) {
+    /** Tracks recoveries as these options say (nothing when neither --recovery nor Alertmanager is given), in this history. */
+    public BatchMailer recovering(RecoveryOptions options, Map<String, String> env, History history) {
         this.recovery = options.tracked(alerts) ? options : null;
         this.env = env;
+        this.history = history;
         String said = options.describe(alerts);
         if (!said.isEmpty()) Log.info("%s", said.substring(2));
         return this;
@@ -66,7 +67,8 @@ public final class BatchMailer {
         return Listener.serve(event -> handle(event, lineFor, recoveryLine));
     }
 
-    void handle(Event event, Function<Event, String> lineFor, BiFunction<String, String, String> recoveryLine) {
+    /** One event: a report line joins the batch, a RUNNING starts a settle time, a TICK may end the interval. */
+    public void handle(Event event, Function<Event, String> lineFor, BiFunction<String, String, String> recoveryLine) {
         if (event.isTick()) {
             if (recovery != null) recoveries(event.tickSeconds(), recoveryLine);
             tick(event.tickSeconds(), event.when());
@@ -96,7 +98,7 @@ public final class BatchMailer {
             else alerts.recovered(one(line, ended), false); // Alertmanager only, now
         }
         history.forget(0);
-        if (history.seesRunning()) for (Alert open : history.due(Alerts.repostMillis(tickSeconds))) alerts.repost(open);
+        if (history.seesRunning()) for (Alert open : history.due(alerts.repostMillis(tickSeconds))) alerts.repost(open);
     }
 
     /** The alert of one line alone, as the batch's would be (its subject; the line as text). */

@@ -30,6 +30,11 @@ public final class ChannelOptions {
     @Option(names = "--alert-label", paramLabel = "K=V", description = "A label added to every Alertmanager alert (repeatable).")
     List<String> alertLabels = new ArrayList<>();
 
+    @Option(names = "--alertmanager-ends-after", paramLabel = "DURATION", defaultValue = "5m", converter = Sizes.Seconds.class,
+            description = "An Alertmanager alert not posted again ends this long after its last post; one kept open (a crash "
+                    + "loop, a failing check) is posted again before (default: ${DEFAULT-VALUE}).")
+    long endsAfterSeconds;
+
     @Option(names = "--alert-ca", paramLabel = "PEM", description = "Trust the CA certificates in this PEM file for the channels' HTTPS.")
     Path caFile;
 
@@ -42,6 +47,7 @@ public final class ChannelOptions {
     /** The channels asked for, checked; a bad URL or label is an IllegalArgumentException (a usage error). */
     public List<WebChannel> channels(String plugin, Map<String, String> env) throws IOException {
         if (insecure && caFile != null) throw new IllegalArgumentException("--alert-insecure and --alert-ca exclude each other");
+        if (endsAfterSeconds < 3) throw new IllegalArgumentException("--alertmanager-ends-after must be 3 s or more");
         Map<String, String> labels = new LinkedHashMap<>();
         for (String pair : alertLabels) {
             int eq = pair.indexOf('=');
@@ -57,7 +63,10 @@ public final class ChannelOptions {
         List<WebChannel> channels = new ArrayList<>();
         for (String url : webhooks) channels.add(channel(WebChannel.Shape.WEBHOOK, url, plugin, host, labels, sockets, env));
         for (String url : slack) channels.add(channel(WebChannel.Shape.SLACK, url, plugin, host, labels, sockets, env));
-        for (String url : alertmanagers) channels.add(channel(WebChannel.Shape.ALERTMANAGER, url, plugin, host, labels, sockets, env));
+        for (String url : alertmanagers) {
+            channels.add(channel(WebChannel.Shape.ALERTMANAGER, url, plugin, host, labels, sockets, env)
+                    .endsAfter(java.time.Duration.ofSeconds(endsAfterSeconds)));
+        }
         for (WebChannel c : channels) {
             Log.info("alerts also go to %s%s", c, insecure ? " (certificates NOT verified: --alert-insecure)" : "");
         }

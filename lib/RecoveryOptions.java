@@ -65,10 +65,13 @@ public final class RecoveryOptions {
         history.trouble(key, event.pid());
     }
 
-    /** "running again after 7 crashes in 12m" (or "after 2 FATAL starts in 1h" for FATAL). */
+    /**
+     * "running again after 7 crashes in 12m" (first crash to RUNNING for
+     * good), "running again after 1 crash", or for FATAL "after 2 FATAL starts in 1h".
+     */
     public static String phrase(History.Recovery r, Alert.Kind kind) {
         String what = kind == Alert.Kind.FATAL ? (r.count() == 1 ? "1 FATAL start" : r.count() + " FATAL starts")
                 : r.count() == 1 ? "1 crash" : r.count() + " crashes";
-        return "running again after " + what + " in " + Sizes.duration(r.millis());
+        return "running again after " + what + (r.count() == 1 ? "" : " in " + Sizes.duration(r.millis()));
     }
 }

@@ -34,10 +34,10 @@ public final class WebChannel implements Mail.Sender {
     static final Duration TIMEOUT = Duration.ofSeconds(10);
     /**
      * An Alertmanager alert ends by itself this long after it was last posted
-     * unless it is posted again: a one-off crash resolves, and an alert the
-     * plugin keeps open is posted again well before (Alerts.REPOST_EVERY).
+     * (--alertmanager-ends-after): a one-off crash resolves, and an alert the
+     * plugin keeps open is posted again well before (Alerts.repostMillis).
      */
-    static final Duration RESOLVE_AFTER = Duration.ofMinutes(5);
+    public static final Duration RESOLVE_AFTER = Duration.ofMinutes(5);
 
     private final Shape shape;
     private final URI target;
@@ -47,7 +47,8 @@ public final class WebChannel implements Mail.Sender {
     private final Map<String, String> labels;
     private final SSLSocketFactory sockets; // null: the JDK's default trust
     private final boolean insecure;
-    private volatile Duration lifetime = RESOLVE_AFTER; // longer when ticks are far apart (TICK_3600)
+    private Duration endsAfter = RESOLVE_AFTER; // --alertmanager-ends-after
+    private volatile Duration lifetime = RESOLVE_AFTER; // endsAfter, or longer when ticks are far apart (TICK_3600)
 
     public WebChannel(Shape shape, String url, String plugin, String host, Map<String, String> labels, SSLSocketFactory sockets,
                       boolean insecure) {
@@ -111,8 +112,20 @@ public final class WebChannel implements Mail.Sender {
     /** True for a channel whose alerts end unless posted again (Alertmanager), and that is told when trouble ends. */
     public boolean keepsState() { return shape == Shape.ALERTMANAGER; }
 
-    /** How long an Alertmanager alert stays open without being posted again: at least RESOLVE_AFTER. */
-    void lifetime(Duration open) { lifetime = open.compareTo(RESOLVE_AFTER) > 0 ? open : RESOLVE_AFTER; }
+    /** How long an Alertmanager alert stays open without being posted again (--alertmanager-ends-after). */
+    public WebChannel endsAfter(Duration after) {
+        endsAfter = after;
+        lifetime = after;
+        return this;
+    }
+
+    Duration endsAfter() { return endsAfter; }
+
+    /** Ticks this far apart: an alert posted again at a tick must outlive three of them. */
+    void ticksEvery(Duration tick) {
+        Duration three = tick.multipliedBy(3);
+        lifetime = three.compareTo(endsAfter) > 0 ? three : endsAfter;
+    }
 
     @Override
     public String verb() { return "post"; }

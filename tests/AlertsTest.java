@@ -45,6 +45,11 @@ class AlertsTest {
         return new Event(Map.of("eventname", "TICK_5", "serial", "1"), "when:1700000000");
     }
 
+    static Event running(String group, String name, int pid) {
+        String payload = "processname:" + name + " groupname:" + group + " from_state:STARTING pid:" + pid;
+        return new Event(Map.of("eventname", "PROCESS_STATE_RUNNING", "len", String.valueOf(payload.length())), payload);
+    }
+
     static Event fatal(String group, String name) {
         String payload = "processname:" + name + " groupname:" + group + " from_state:BACKOFF";
         return new Event(Map.of("eventname", "PROCESS_STATE_FATAL", "len", String.valueOf(payload.length())), payload);
@@ -81,6 +86,7 @@ class AlertsTest {
             OUTBOXES.add(outbox);
         }
         plugin.alerts = new Alerts(outbox, "crashmail@example.com", plugin.to, List.of(), "crashmail");
+        plugin.tracking = plugin.recovery.tracked(plugin.alerts); // as call() does
         return plugin;
     }
 
@@ -242,5 +248,90 @@ class AlertsTest {
                 "-H", "one.example.com", "--sendmail_program", "sendmail -t"), "both transports");
         assertEquals(2, exitStatus(new BatchCommand(), "-t", "a@example.com", "-f", "s@example.com",
                 "--smtp-user", "u"), "a user without any password");
+    }
+
+    @Test
+    void crashmailSaysOnceThatACrashLoopEndedAfterTheSettleTime() throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(NOW);
+        OutboxTest.FlakySender sender = new OutboxTest.FlakySender(0);
+        crashmail plugin = crashmail(sender, "-p", "web", "-m", "ops@example.com", "--recovery", "5s", "-o", "PROD");
+        plugin.history = new lib.History(clock::get);
+        plugin.onEvent(exited("web", "web", 101, false));
+        plugin.onEvent(running("web", "web", 102));
+        clock.addAndGet(2_000);
+        plugin.onEvent(exited("web", "web", 102, false));
+        plugin.onEvent(running("web", "web", 103));
+        plugin.onEvent(running("db", "db", 104)); // not selected, and never crashed
+        clock.addAndGet(4_000);
+        plugin.summariesDue();
+        Repo.await("two crash mails", Duration.ofSeconds(5), () -> sender.delivered.size() == 2);
+        clock.addAndGet(1_000);
+        plugin.summariesDue();
+        Repo.await("the recovery", Duration.ofSeconds(5), () -> sender.delivered.size() == 3);
+        var recovery = sender.delivered.get(2);
+        assertEquals("PROD: web running again after 2 crashes in 2s", recovery.subject());
+        assertTrue(recovery.body().startsWith("Process web in group web is running again: it crashed 2 time(s) from "), recovery.body());
+        clock.addAndGet(60_000);
+        plugin.summariesDue();
+        Thread.sleep(200);
+        assertEquals(3, sender.delivered.size(), "said once");
+
+        // Without --recovery (and no Alertmanager) nothing is tracked and nothing said.
+        OutboxTest.FlakySender quiet = new OutboxTest.FlakySender(0);
+        crashmail plain = crashmail(quiet, "-p", "web", "-m", "ops@example.com");
+        plain.onEvent(exited("web", "web", 101, false));
+        plain.onEvent(running("web", "web", 102));
+        assertEquals(0, plain.history.size());
+        assertEquals(2, exitStatus(new crashmail(), "-a", "--recovery", "soon"));
+    }
+
+    @Test
+    void aListenerWithoutRunningEventsSaysSoOnceACrashShowsAStartItMissed() throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Log.to(new PrintStream(log, true, StandardCharsets.UTF_8));
+        try {
+            crashmail plugin = crashmail(null, "-a", "--recovery");
+            plugin.onEvent(exited("web", "web", 101, false));
+            assertFalse(log.toString().contains("PROCESS_STATE_RUNNING"), "one crash says nothing yet");
+            plugin.onEvent(exited("web", "web", 102, false)); // it ran again as 102, and no RUNNING event told of it
+            plugin.onEvent(exited("web", "web", 103, false));
+            assertEquals(1, Repo.count(log.toString(), "add PROCESS_STATE_RUNNING to events= of \\[eventlistener:crashmail\\]"), log.toString());
+        } finally {
+            Log.to(System.err);
+        }
+    }
+
+    @Test
+    void batchPluginsListRecoveriesAfterSuperlancesLines() throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(NOW);
+        OutboxTest.FlakySender sender = new OutboxTest.FlakySender(0);
+        Outbox outbox = new Outbox(sender, "crashmailbatch", 100, Duration.ofMillis(50), Duration.ofMillis(50));
+        OUTBOXES.add(outbox);
+        Alerts alerts = new Alerts(outbox, "s@example.com", List.of("ops@example.com"), List.of(), "crashmailbatch");
+        lib.RecoveryOptions recovery = new lib.RecoveryOptions();
+        new CommandLine(recovery).parseArgs("--recovery", "30s");
+        lib.BatchMailer mailer = new lib.BatchMailer(new Batch(1, 1000), alerts,
+                lines -> new lib.Alert("crashmailbatch", "Crash alert from supervisord", lines.text(), lines.events(), null),
+                lib.Alert.Kind.CRASH, null).recovering(recovery, Map.of(), new lib.History(clock::get));
+        java.util.function.Function<Event, String> line = e -> crashmailbatch.line(e, NOW);
+        java.util.function.BiFunction<String, String, String> again = (namespec, phrase) -> crashmailbatch.recoveryLine(namespec, phrase, NOW);
+        Event tick30 = new Event(Map.of("eventname", "TICK_5"), "when:0");
+        mailer.handle(exited("web", "web", 1, false), line, again);
+        mailer.handle(running("web", "web", 2), line, again);
+        for (int i = 0; i < 6; i++) { // 30 s of ticks: the settle time is over at the last one
+            clock.addAndGet(5_000);
+            mailer.handle(tick30, line, again);
+        }
+        for (int i = 0; i < 6; i++) mailer.handle(tick30, line, again); // the minute's batch ends
+        Repo.await("the batch", Duration.ofSeconds(5), () -> sender.delivered.size() == 1);
+        assertEquals("2026-11-24 10:00:00,123 -- Process web:web (pid 1) died unexpectedly\n"
+                + "2026-11-24 10:00:00,123 -- Process web:web running again after 1 crash\n", sender.delivered.get(0).body());
+
+        Batch sms = new Batch(1, 1000);
+        sms.add(crashsms.line(exited("web", "web", 7, false), NOW));
+        sms.recovered(crashsms.recoveryLine("db:db", "running again after 7 crashes in 12m"),
+                lib.Alert.of(lib.Alert.Kind.CRASH, exited("db", "db", 8, false)).resolvedNow());
+        assertEquals("[web:web](7) exited unexpectedly 2026-11-24 10:00:00,123\n[db:db] running again after 7 crashes in 12m\n",
+                crashsms.body(sms.take()));
     }
 }

@@ -117,7 +117,7 @@ class HttpokProbesE2ETest {
 
             // Two failures, then a success: counted, not acted on.
             Repo.await("flaky to recover after two failures", Duration.ofSeconds(60),
-                    () -> s.read("check_flaky.err").contains("healthy again after 2 failed check(s) in a row"));
+                    () -> s.read("check_flaky.err").contains("healthy again after 2 failed checks (down "));
             String log = s.read("check_flaky.err");
             assertTrue(log.contains("check failed (1 of 3)") && log.contains("check failed (2 of 3)"), log);
             assertEquals(flakyPid, pid(s, "flaky:flaky"), "not restarted for two failures");

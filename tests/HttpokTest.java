@@ -377,4 +377,36 @@ class HttpokTest {
         httpok("-a", url()).onEvent(AlertsTest.tick());
         assertEquals(List.of("supervisor.getAllProcessInfo []"), rpc.calls, "without the option: as before");
     }
+
+    @Test
+    void afterMaxRestartsItGivesUpOnceStopsMailingAndARecoveryIsSaid() throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_800_000_000_000L);
+        rpc.processes = List.of(FakeSupervisor.process("web", "web", 20, 101, 50));
+        httpok h = httpok("-p", "web", "-m", "ops@example.com", "--max-restarts", "1", "--within", "1h", "--recovery", url());
+        h.history = new lib.History(clock::get);
+        status = 500;
+        for (int tick = 0; tick < 4; tick++) {
+            h.onEvent(AlertsTest.tick());
+            clock.addAndGet(50_000);
+        }
+        assertEquals(1, rpc.calls.stream().filter(c -> c.startsWith("supervisor.stopProcess")).count(), rpc.calls.toString());
+        status = 200;
+        h.onEvent(AlertsTest.tick());
+        List<String> subjects = sent(h).stream().map(Mail::subject).toList();
+        assertEquals(List.of("httpok: " + url() + ": bad status returned", "httpok: giving up on web:web: restarted 1 time within 1h",
+                "httpok: " + url() + ": healthy again"), subjects, "no mail for the checks failed after giving up");
+        assertTrue(mails.get(2).body().startsWith("healthy again after 4 failed checks (down 3m20s)\nstatus contacting "), mails.get(2).body());
+        h.onEvent(AlertsTest.tick());
+        assertEquals(3, sent(h).size(), "said once");
+    }
+
+    @Test
+    void withoutRecoveryNoMailSaysHealthyAgain() throws Exception {
+        httpok h = httpok("-m", "ops@example.com", url());
+        status = 500;
+        h.onEvent(AlertsTest.tick());
+        status = 200;
+        h.onEvent(AlertsTest.tick());
+        assertEquals(List.of("httpok: " + url() + ": bad status returned"), sent(h).stream().map(Mail::subject).toList());
+    }
 }

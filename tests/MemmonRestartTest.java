@@ -178,4 +178,53 @@ class MemmonRestartTest {
         m.onEvent(AlertsTest.tick());
         assertEquals(2, calls.stream().filter(c -> c.startsWith("supervisor.getProcessInfo")).count(), calls.toString());
     }
+
+    @Test
+    void withForNOnlyNTicksInARowOverTheLimitRestart() throws Exception {
+        memmon m = memmon("-p", "web=1KB", "-m", "ops@example.com", "--for", "2");
+        m.onEvent(AlertsTest.tick());
+        assertTrue(calls.stream().noneMatch(c -> c.contains("stopProcess")), "one tick over its limit: " + calls);
+        m.history.under("web:web"); // a tick under it: the count starts again
+        m.onEvent(AlertsTest.tick());
+        assertTrue(calls.stream().noneMatch(c -> c.contains("stopProcess")), "again one tick in a row: " + calls);
+        m.onEvent(AlertsTest.tick());
+        assertEquals(1, calls.stream().filter(c -> c.equals("supervisor.stopProcess [web:web, true]")).count(), "two in a row: " + calls);
+        assertEquals(1, sent().size());
+        assertEquals(2, AlertsTest.exitStatus(new memmon(), "-p", "web=1KB", "--for", "0"));
+        assertEquals(2, AlertsTest.exitStatus(new memmon(), "-p", "web=1KB", "--max-restarts", "-1"));
+    }
+
+    @Test
+    void afterMaxRestartsWithinTheWindowItGivesUpOnceAndActsAgainOnANewPid() throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_800_000_000_000L);
+        memmon m = memmon("-p", "web=1KB", "-m", "ops@example.com", "--max-restarts", "2", "--within", "1h");
+        m.history = new lib.History(clock::get);
+        for (int tick = 0; tick < 5; tick++) {
+            m.onEvent(AlertsTest.tick());
+            clock.addAndGet(60_000);
+        }
+        assertEquals(2, calls.stream().filter(c -> c.startsWith("supervisor.stopProcess")).count(), "two restarts, then no more: " + calls);
+        List<String> subjects = sent().stream().map(Mail::subject).toList();
+        assertEquals(List.of("memmon: process web:web restarted", "memmon: process web:web restarted",
+                "memmon: giving up on web:web: restarted 2 times within 1h"), subjects, "one give-up alert, said once");
+        String body = mails.get(2).body();
+        assertTrue(body.contains("Each restart:") && body.split("RSS ", -1).length - 1 == 3, body);
+        assertTrue(body.contains("supervisorctl restart web:web"), body);
+
+        // Someone restarts it (a pid memmon did not cause): memmon acts on it again.
+        webPid = (int) ProcessHandle.current().parent().orElseThrow().pid();
+        rpc.processes = List.of(FakeSupervisor.process("web", "web", 20, webPid, 5));
+        m.onEvent(AlertsTest.tick());
+        assertEquals(3, calls.stream().filter(c -> c.startsWith("supervisor.stopProcess")).count(), calls.toString());
+
+        // And an hour after the last restart the window has passed too.
+        clock.addAndGet(60_000);
+        m.onEvent(AlertsTest.tick());
+        clock.addAndGet(60_000);
+        m.onEvent(AlertsTest.tick());
+        assertEquals(4, calls.stream().filter(c -> c.startsWith("supervisor.stopProcess")).count(), "given up again: " + calls);
+        clock.addAndGet(3_600_000);
+        m.onEvent(AlertsTest.tick());
+        assertEquals(5, calls.stream().filter(c -> c.startsWith("supervisor.stopProcess")).count(), "the window has passed: " + calls);
+    }
 }
