@@ -19,24 +19,40 @@ import org.junit.jupiter.api.Test;
  * --alertmanager against a real Prometheus Alertmanager (Debian's
  * prometheus-alertmanager, started here on 127.0.0.1 with its own config and
  * storage) and a real supervisord: a crash becomes an alert with the
- * expected labels, and two hosts' crashes group under one alertname.
+ * expected labels, and two hosts' crashes group under one alertname; a crash
+ * loop stays one open alert past its first endsAt, and Alertmanager's
+ * webhook receiver (send_resolved) is told it is resolved once the loop ends.
  */
 class AlertmanagerE2ETest {
     private Path dir;
     private Process alertmanager;
     private int port;
+    private com.sun.net.httpserver.HttpServer receiver; // Alertmanager's webhook receiver
+    private final List<String> notifications = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
     @BeforeEach
     void start() throws Exception {
         dir = Files.createTempDirectory("alertmanager");
+        receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/", exchange -> {
+            notifications.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        receiver.start();
         Files.writeString(dir.resolve("am.yml"), """
                 route:
-                  receiver: nobody
-                  group_by: ['alertname']
+                  receiver: hook
+                  group_by: ['alertname', 'process']
                   group_wait: 1s
+                  group_interval: 1s
+                  repeat_interval: 1h
                 receivers:
-                  - name: nobody
-                """);
+                  - name: hook
+                    webhook_configs:
+                      - url: http://127.0.0.1:%d/
+                        send_resolved: true
+                """.formatted(receiver.getAddress().getPort()));
         port = Repo.freePort();
         alertmanager = new ProcessBuilder("prometheus-alertmanager", "--config.file=" + dir.resolve("am.yml"),
                 "--storage.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port, "--cluster.listen-address=",
@@ -50,6 +66,7 @@ class AlertmanagerE2ETest {
             alertmanager.destroy();
             if (!alertmanager.waitFor(10, TimeUnit.SECONDS)) alertmanager.destroyForcibly().waitFor();
         }
+        if (receiver != null) receiver.stop(0);
         Repo.deleteTree(dir);
     }
 
@@ -70,8 +87,12 @@ class AlertmanagerE2ETest {
     }
 
     private String listener(String name, String args) {
+        return listener(name, args, "PROCESS_STATE_EXITED");
+    }
+
+    private String listener(String name, String args, String events) {
         return "[eventlistener:" + name + "]\ncommand=" + Repo.launcher() + " " + Repo.ROOT.resolve("crashmail.java") + " " + args
-                + "\nevents=PROCESS_STATE_EXITED\npriority=100\nstderr_logfile=%(dir)s/" + name + ".err\nstopasgroup=true\nkillasgroup=true\n\n";
+                + "\nevents=" + events + "\npriority=100\nstderr_logfile=%(dir)s/" + name + ".err\nstopasgroup=true\nkillasgroup=true\n\n";
     }
 
     @Test
@@ -109,6 +130,41 @@ class AlertmanagerE2ETest {
             assertEquals("[('SupervisorProcessCrashed', 2)]", JsonTest.python(groups,
                     "[(g['labels']['alertname'], len({a['labels']['host'] for a in g['alerts']})) for g in d]"), groups);
             assertTrue(!s.read("am_here.err").contains("could not post"), s.read("am_here.err"));
+        }
+    }
+
+    @Test
+    void aCrashLoopStaysOneOpenAlertPastItsFirstEndsAtAndResolvesWhenItEnds() throws Exception {
+        // 12 crashes 1.5 s apart (18 s); only the first is posted as a crash (--fold-after 1): what keeps the alert open
+        // past its first endsAt (9 s) is crashmail posting it again. RUNNING 4 s without a crash: resolved.
+        String sections = RecoveryE2ETest.crashLoop(dir, "looper", 12, 1.5)
+                + listener("am_loop", "-p looper --fold-after 1 --recovery 4s --alertmanager http://127.0.0.1:" + port
+                        + " --alertmanager-ends-after 9s", "PROCESS_STATE_EXITED,PROCESS_STATE_RUNNING");
+        try (Supervisord s = Supervisord.start(sections)) {
+            s.awaitRunning(Duration.ofSeconds(60), List.of("am_loop:am_loop"));
+            s.unix().startProcess("looper", false);
+            Repo.await("the loop's alert", Duration.ofSeconds(30), () -> {
+                String alerts = get("/api/v2/alerts?filter=process%3D%22looper%22");
+                return alerts != null && alerts.contains("SupervisorProcessCrashed");
+            });
+            String first = get("/api/v2/alerts?filter=process%3D%22looper%22");
+            String firstEndsAt = JsonTest.python(first, "d[0]['endsAt']");
+            long looped = System.nanoTime();
+            Thread.sleep(12_000); // past the first endsAt, the loop still going
+            String later = get("/api/v2/alerts?filter=process%3D%22looper%22");
+            assertEquals("(1, 'active')", JsonTest.python(later, "(len(d), d[0]['status']['state'])"), later);
+            assertTrue(JsonTest.python(later, "d[0]['endsAt']").compareTo(firstEndsAt) > 0, "posted again: " + first + " " + later);
+            assertTrue(Integer.parseInt(Files.readString(dir.resolve("looper.count")).trim()) <= 12, "the loop is still going");
+            assertTrue(notifications.stream().noneMatch(n -> n.contains("\"resolved\"")), "no resolved while it loops: " + notifications);
+
+            Repo.await("Alertmanager's resolved notification", Duration.ofSeconds(60),
+                    () -> notifications.stream().anyMatch(n -> n.contains("\"status\":\"resolved\"") && n.contains("looper")));
+            assertTrue(Integer.parseInt(Files.readString(dir.resolve("looper.count")).trim()) > 12, "resolved once the loop had ended");
+            assertTrue(System.nanoTime() - looped > 12_000_000_000L);
+            String resolved = notifications.stream().filter(n -> n.contains("\"status\":\"resolved\"")).findFirst().orElseThrow();
+            assertEquals("[('resolved', 'SupervisorProcessCrashed', 'looper')]", JsonTest.python(resolved,
+                    "[(a['status'], a['labels']['alertname'], a['labels']['process']) for a in d['alerts']]"), resolved);
+            assertTrue(s.read("am_loop.err").contains("looper running again after 12 crashes in "), s.read("am_loop.err"));
         }
     }
 }
