@@ -81,26 +81,30 @@ class demo {
         Thread cleanup = new Thread(() -> stop(supervisord, mail, dir));
         Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C
         say("demo", "supervisord (pid " + supervisord.pid() + ") in " + dir + "; mail is caught on 127.0.0.1:" + smtpPort);
-        say("demo", "programs: leaker (grows 8 MB/s), web (healthy 20 s, then 500), crasher (exits after 3 s), broken (never starts)");
+        say("demo", "programs: leaker (grows 8 MB/s), web (healthy 20 s after each start, then 500), crasher (exits after 3 s), "
+                + "broken (never starts)");
 
         Set<String> mailed = new LinkedHashSet<>();
         Map<Path, Long> read = new HashMap<>();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         Set<String> seen = new HashSet<>();
-        while (mailed.size() < PLUGINS.size() && System.nanoTime() < deadline && supervisord.isAlive()) {
+        boolean recovered = false; // httpok --recovery: the restarted web answers 200 again
+        while ((mailed.size() < PLUGINS.size() || !recovered) && System.nanoTime() < deadline && supervisord.isAlive()) {
             Thread.sleep(500);
             for (String plugin : PLUGINS) tail(dir.resolve(plugin + ".err"), plugin, read);
             for (MimeMessage m : mail.getReceivedMessages()) { // in no set order: each is shown once, by its Message-ID
                 if (!seen.add(m.getMessageID())) continue;
                 String to = m.getRecipients(Message.RecipientType.TO)[0].toString();
                 mailed.add(to.substring(0, to.indexOf('@')));
+                recovered |= m.getSubject() != null && m.getSubject().endsWith(": healthy again");
                 say("mail", "to " + to + ": " + (m.getSubject() == null ? "(no subject) " + firstLine(m) : m.getSubject()));
             }
         }
         Runtime.getRuntime().removeShutdownHook(cleanup);
-        boolean everyPlugin = mailed.size() == PLUGINS.size();
-        say("demo", everyPlugin ? "each of the six plugins acted; stopping" : "time is up; plugins that sent no mail: "
-                + PLUGINS.stream().filter(p -> !mailed.contains(p)).toList());
+        boolean everyPlugin = mailed.size() == PLUGINS.size() && recovered;
+        say("demo", everyPlugin ? "each of the six plugins acted, and httpok saw web recover; stopping"
+                : "time is up; plugins that sent no mail: " + PLUGINS.stream().filter(p -> !mailed.contains(p)).toList()
+                + (recovered ? "" : "; no recovery seen"));
         stop(supervisord, mail, dir);
         hook.stop(0);
         System.exit(everyPlugin ? 0 : 1);
@@ -142,7 +146,7 @@ class demo {
                 %2$s
                 """.formatted(dir, String.join("\n", List.of(
                         listener("memmon", "-p leaker=40MB -n demo -m memmon@demo.local " + smtp, "TICK_5"),
-                        listener("httpok", "-p web -t 3 -m httpok@demo.local " + smtp + " http://127.0.0.1:" + webPort + "/", "TICK_5"),
+                        listener("httpok", "-p web -t 3 --recovery -m httpok@demo.local " + smtp + " http://127.0.0.1:" + webPort + "/", "TICK_5"),
                         listener("crashmail", "-p crasher -o demo -m crashmail@demo.local " + smtp + " --webhook http://127.0.0.1:"
                                 + hookPort + "/demo", "PROCESS_STATE_EXITED"),
                         listener("crashmailbatch", "-t crashmailbatch@demo.local " + batch, "PROCESS_STATE_EXITED,TICK_5"),

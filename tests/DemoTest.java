@@ -21,6 +21,8 @@ class DemoTest {
         }
         assertTrue(Pattern.compile("memmon +restarting leaker:leaker: RSS \\d+ bytes").matcher(demo.out()).find(), demo.out());
         assertTrue(demo.out().contains("httpok          web:web restarted"), demo.out());
+        assertTrue(Pattern.compile("mail +to httpok@demo.local: httpok: \\S+: healthy again").matcher(demo.out()).find(),
+                "the recovery: " + demo.out());
         Matcher pid = Pattern.compile("supervisord \\(pid (\\d+)\\) in (\\S+);").matcher(demo.out());
         assertTrue(pid.find(), demo.out());
         assertTrue(ProcessHandle.of(Long.parseLong(pid.group(1))).isEmpty(), "supervisord stopped");
