@@ -24,6 +24,7 @@ import lib.Listener;
 import lib.Log;
 import lib.Mail;
 import lib.MailOptions;
+import lib.MemoryMeasure;
 import lib.Outbox;
 import lib.ProcessInfo;
 import lib.ProcessMemory;
@@ -95,6 +96,17 @@ class memmon implements Callable<Integer> {
     @Mixin
     RestartLimitOptions restartLimit = new RestartLimitOptions();
 
+    @Option(names = "--measure", paramLabel = "rss|pss|uss", defaultValue = "rss",
+            description = "What is compared with the limit: rss (resident, superlance's; shared pages counted in every process), "
+                    + "pss (shared pages divided among the processes sharing them: with -c, a pre-forking server's real "
+                    + "share, where rss counts its preloaded code once per worker) or uss (private pages only) "
+                    + "(default: ${DEFAULT-VALUE}; pss and uss need Linux's /proc).")
+    String measureName;
+
+    @Option(names = "--with-swap", description = "Add the process's swapped-out memory to what is compared (VmSwap for rss, "
+            + "SwapPss for pss and uss): a leak moved into swap still counts.")
+    boolean withSwap;
+
     @Option(names = "--memory-source", paramLabel = "proc|oshi",
             description = "Where memory is read: proc (Linux's /proc, the default where it exists) or oshi (the OSHI library: "
                     + "macOS, FreeBSD and other systems without /proc).")
@@ -114,6 +126,8 @@ class memmon implements Callable<Integer> {
     final Map<String, Long> groupLimits = new LinkedHashMap<>();
     Selection self;
     ProcessMemory memory;
+    MemoryMeasure measure = MemoryMeasure.RSS;
+    final Set<Integer> unreadable = new java.util.HashSet<>(); // pids whose smaps were refused, said once each
     Supervisor supervisor;
     Alerts alerts; // mail (with -m) and the other channels
     List<String> to; // -m, split and checked
@@ -150,10 +164,10 @@ class memmon implements Callable<Integer> {
             // Reports not yet sent when supervisord stops us go out first (within Outbox.AT_EXIT).
             Runtime.getRuntime().addShutdownHook(new Thread(() -> alerts.drain(Outbox.AT_EXIT), "flush-at-exit"));
         }
-        Log.info("watching %s%s%s%s%s; memory from %s; mail %s%s", describeLimits(), cumulative ? " (cumulative)" : "",
+        Log.info("watching %s%s%s%s%s; memory from %s (%s); mail %s%s", describeLimits(), cumulative ? " (cumulative)" : "",
                 sustainFor > 1 ? "; restart after " + sustainFor + " ticks in a row over the limit" : "", restartLimit.describe(),
                 uptimeLimit == null ? "" : ", mail only under " + uptimeLimit + " s of uptime",
-                memory.source() == ProcessMemory.Source.PROC ? "/proc" : "OSHI", outbox == null ? "off" : "to " + email + via,
+                memory.source() == ProcessMemory.Source.PROC ? "/proc" : "OSHI", measured(), outbox == null ? "off" : "to " + email + via,
                 dryRun ? "; DRY RUN: nothing is restarted" : "");
         return Listener.serve(this::onEvent);
     }
@@ -171,6 +185,12 @@ class memmon implements Callable<Integer> {
         self = new Selection(List.of(), true, env);
         memory = new ProcessMemory(memorySource == null ? ProcessMemory.defaultSource()
                 : Cli.checked(spec, "--memory-source", () -> ProcessMemory.parse(memorySource)));
+        measure = Cli.checked(spec, "--measure", () -> MemoryMeasure.parse(measureName));
+        if (memory.source() == ProcessMemory.Source.OSHI && (measure != MemoryMeasure.RSS || withSwap)) {
+            throw Cli.usage(spec, (withSwap ? "--with-swap" : "--measure " + measureName) + " needs Linux's /proc/PID/"
+                    + (withSwap && measure == MemoryMeasure.RSS ? "status" : "smaps_rollup") + ", and memory is read through OSHI here ("
+                    + System.getProperty("os.name") + "), which reports RSS only");
+        }
     }
 
     /** NAME=SIZE into limits; the last '=' splits, as SIZE never holds one. */
@@ -213,8 +233,9 @@ class memmon implements Callable<Integer> {
         for (ProcessInfo p : processes) {
             Long limit = limitFor(p.group(), p.name());
             if (p.pid() <= 0 || limit == null || self.isSelf(p.group(), p.name())) continue;
-            long rss = rss(p.pid(), table);
-            if (rss < 0) continue; // exited since supervisord answered
+            long[] used = measure(p, table); // bytes, descendants counted
+            if (used == null) continue; // exited since supervisord answered, or may not be read
+            long rss = used[0];
             checked++;
             if (rss <= limit) {
                 underLimit(p);
@@ -222,12 +243,14 @@ class memmon implements Callable<Integer> {
             }
             over++;
             int inARow = history.over(p.namespec(), p.pid());
+            String measured = measured() + " " + rss + " bytes" + (cumulative ? " with its " + used[1] + " descendant(s)" : "")
+                    + ", limit " + limit + " bytes";
             if (inARow < sustainFor) {
-                Log.info("%s over its limit (%d of %d): RSS %d bytes, limit %d bytes", p.namespec(), inARow, sustainFor, rss, limit);
+                Log.info("%s over its limit (%d of %d): %s", p.namespec(), inARow, sustainFor, measured);
                 continue;
             }
             try {
-                if (restart(p, rss, limit)) restarted++;
+                if (restart(p, measured)) restarted++;
             } catch (IOException e) { // supervisord did not answer for this one: the others are still checked
                 Log.error("cannot restart %s: %s", p.namespec(), e.getMessage());
             }
@@ -250,19 +273,51 @@ class memmon implements Callable<Integer> {
         return known = all;
     }
 
-    /** RSS in bytes (with -c, of the whole tree), or -1 when the process is gone. */
-    private long rss(int pid, ProcessTable table) {
-        if (table != null) return table.get(pid) == null ? -1 : table.treeRss(pid);
-        ProcessTable.Entry entry = memory.read(pid);
-        return entry == null ? -1 : entry.rss();
+    /** "RSS", "PSS with swap", ...: what is compared with the limit. */
+    String measured() { return measure.name() + (withSwap ? " with swap" : ""); }
+
+    /**
+     * The measure of a process in bytes (with -c, summed over its tree) and
+     * how many descendants that counts, or null when it is gone or may not
+     * be read. RSS alone is the stat read of today; the other measures read
+     * smaps (or status) of the processes with a limit only. A descendant
+     * that may not be read is left out of the sum; a refusal is logged once per pid.
+     */
+    long[] measure(ProcessInfo p, ProcessTable table) {
+        int pid = p.pid();
+        if (measure == MemoryMeasure.RSS && !withSwap) {
+            if (table != null) return table.get(pid) == null ? null : new long[] {table.treeRss(pid), table.tree(pid).size() - 1};
+            ProcessTable.Entry entry = memory.read(pid);
+            return entry == null ? null : new long[] {entry.rss(), 0};
+        }
+        List<Integer> pids = table != null ? table.tree(pid) : List.of(pid);
+        if (pids.isEmpty()) return null;
+        long sum = 0;
+        for (int each : pids) {
+            ProcessTable.Entry entry = table != null ? table.get(each) : memory.read(each);
+            try {
+                if (entry == null) throw new java.nio.file.NoSuchFileException("/proc/" + each);
+                sum += measure.of(each, entry.rss(), withSwap);
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (each == pid) return null; // gone; a descendant that exited meanwhile is not counted
+            } catch (IOException e) {
+                if (unreadable.size() > 10_000) unreadable.clear(); // pids are reused: bounded, said again at worst
+                if (unreadable.add(each)) {
+                    Log.warn("cannot read the memory of %s (pid %d%s) for --measure %s: %s; %s", p.namespec(), each,
+                            each == pid ? "" : ", a descendant", measure.name().toLowerCase(), Log.describe(e),
+                            each == pid ? "skipped" : "left out of the sum");
+                }
+                if (each == pid) return null;
+            }
+        }
+        return new long[] {sum, pids.size() - 1};
     }
 
     /** Stop, then start; each failure is mailed and logged, and the listener carries on. */
-    private boolean restart(ProcessInfo cached, long rss, long limit) throws IOException {
+    private boolean restart(ProcessInfo cached, String measured) throws IOException {
         String namespec = cached.namespec();
-        String measured = rss + " bytes" + (cumulative ? " (with its descendants)" : "") + ", limit " + limit + " bytes";
         if (dryRun) {
-            Log.info("would restart %s: RSS %s (dry run)", namespec, measured);
+            Log.info("would restart %s: %s (dry run)", namespec, measured);
             return false;
         }
         ProcessInfo p = supervisor.getProcessInfo(namespec); // a fresh uptime, and the pid measured is still the one
@@ -270,26 +325,26 @@ class memmon implements Callable<Integer> {
         boolean wasGivenUp = history.givenUp(namespec);
         switch (history.mayRestart(namespec, p.pid(), restartLimit.max, restartLimit.withinMillis())) {
             case GIVE_UP -> {
-                giveUp(p, "RSS " + measured);
+                giveUp(p, measured);
                 return false;
             }
             case GIVEN_UP -> {
-                Log.info("not restarting %s (RSS %s): gave up on it after %d restarts within %s", namespec, measured,
+                Log.info("not restarting %s (%s): gave up on it after %d restarts within %s", namespec, measured,
                         history.restarts(namespec).size(), Sizes.duration(restartLimit.withinMillis()));
-                if (history.open(namespec) == null) keepGivenUpOpen(p, "RSS " + measured); // over its limit again
+                if (history.open(namespec) == null) keepGivenUpOpen(p, measured); // over its limit again
                 return false;
             }
             case RESTART -> {
                 if (wasGivenUp) resolveGivenUp(namespec, "acting on it again");
             }
         }
-        Log.info("restarting %s: RSS %s", namespec, measured);
+        Log.info("restarting %s: %s", namespec, measured);
         try {
             supervisor.stopAndWait(namespec); // however long its stopwaitsecs: it is started again only once stopped
         } catch (IOException e) {
             Log.error("failed to stop %s: %s", namespec, e.getMessage());
             mail(p, "failed to stop process " + namespec, "memmon could not stop process " + namespec + " at " + now()
-                    + " (RSS " + measured + "): " + e.getMessage());
+                    + " (" + measured + "): " + e.getMessage());
             return false;
         }
         try {
@@ -298,10 +353,10 @@ class memmon implements Callable<Integer> {
         } catch (IOException e) {
             Log.error("failed to start %s after stopping it: %s", namespec, e.getMessage());
             mail(p, "failed to start process " + namespec, "memmon stopped process " + namespec + " at " + now()
-                    + " (RSS " + measured + ") but could not start it again: " + e.getMessage());
+                    + " (" + measured + ") but could not start it again: " + e.getMessage());
             return false;
         }
-        history.restarted(namespec, "RSS " + measured + ", uptime " + p.uptime() + " s");
+        history.restarted(namespec, measured + ", uptime " + p.uptime() + " s");
         if (uptimeLimit == null || p.uptime() <= uptimeLimit) {
             mail(p, "process " + namespec + " restarted", restartBody(namespec, measured, p.uptime()));
         }
@@ -347,8 +402,9 @@ class memmon implements Callable<Integer> {
         alerts.recovered(open.resolved(subject(namespec + " " + why), "memmon: " + namespec + " is " + why + ".\n"), false);
     }
 
+    /** measured: "RSS 83886080 bytes, limit 41943040 bytes" (the measure, the bytes, with -c the descendants, the limit). */
     static String restartBody(String namespec, String measured, long uptime) {
-        return "memmon restarted process " + namespec + " at " + now() + " because its RSS was over the limit: "
+        return "memmon restarted process " + namespec + " at " + now() + " because it was over its limit: "
                 + measured + ".\nUptime before the restart: " + uptime + " s.\n";
     }
 

@@ -107,17 +107,23 @@ public final class ProcessTable {
     /** RSS of the process and all its descendants, in bytes; 0 when the process is gone. */
     public long treeRss(int pid) {
         long sum = 0;
+        for (int each : tree(pid)) sum += byPid.get(each).rss();
+        return sum;
+    }
+
+    /** The process and all its descendants, the process first; empty when it is gone. */
+    public List<Integer> tree(int pid) {
+        List<Integer> tree = new ArrayList<>();
         Set<Integer> seen = new HashSet<>();
         ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(pid));
         while (!todo.isEmpty()) {
             int next = todo.pop();
             if (!seen.add(next)) continue; // pid reuse mid-scan could make a loop
-            Entry e = byPid.get(next);
-            if (e == null) continue;
-            sum += e.rss();
+            if (!byPid.containsKey(next)) continue;
+            tree.add(next);
             todo.addAll(children.getOrDefault(next, List.of()));
         }
-        return sum;
+        return tree;
     }
 
     /** The page size from the ELF auxiliary vector (AT_PAGESZ), 4096 when unreadable. */

@@ -79,7 +79,7 @@ class CommandLinesTest {
     @Test
     void longOptionsTakeAnyUniquePrefixAsGetoptDid() throws Exception {
         String memmon = starts("memmon.java --prog=app=1GB --cumul --sendmail='/bin/cat -u' -m ops@example.com");
-        assertTrue(memmon.contains("watching -p app=1073741824 (cumulative); memory from /proc; mail to ops@example.com via sendmail command /bin/cat -u"), memmon);
+        assertTrue(memmon.contains("watching -p app=1073741824 (cumulative); memory from /proc (RSS); mail to ops@example.com via sendmail command /bin/cat -u"), memmon);
         String batch = starts("crashmailbatch.java --toE=ops@example.com --fromE s@example.com --interv 5 --smtpH=mail.example.com");
         assertTrue(batch.contains("batching every 5.0 min (TICK_60); mail to ops@example.com via SMTP mail.example.com:25"), batch);
         // --s fits superlance's --sendmail_program and options added here (--smtp-host ...): it means what it meant there.

@@ -11,6 +11,6 @@ class MemmonOshiE2ETest extends MemmonE2ETest {
 
     @Override
     void checkLog(String log) {
-        assertTrue(log.contains("; memory from OSHI;"), "memmon said where it reads memory:\n" + log);
+        assertTrue(log.contains("; memory from OSHI (RSS);"), "memmon said where it reads memory:\n" + log);
     }
 }

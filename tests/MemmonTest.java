@@ -119,8 +119,9 @@ class MemmonTest {
 
     @Test
     void mailTextNamesProcessTimeAndRss() {
-        String body = memmon.restartBody("web:web", "83886080 bytes, limit 41943040 bytes", 12);
+        String body = memmon.restartBody("web:web", "PSS 83886080 bytes with its 8 descendant(s), limit 41943040 bytes", 12);
         assertTrue(body.startsWith("memmon restarted process web:web at 20"), body);
-        assertTrue(body.contains("83886080 bytes") && body.contains("Uptime before the restart: 12 s"), body);
+        assertTrue(body.contains("over its limit: PSS 83886080 bytes with its 8 descendant(s), limit 41943040 bytes.\n")
+                && body.contains("Uptime before the restart: 12 s"), body);
     }
 }

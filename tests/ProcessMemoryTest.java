@@ -43,6 +43,35 @@ class ProcessMemoryTest {
     }
 
     @Test
+    void pssIsWhatTheKernelsOwnPssLinesSayForTheSamePids() throws Exception {
+        // A parent holding 30 MB that forks two children sharing it: their PSS splits those pages three ways.
+        String code = "import os, time\nb = b'a' * (30 << 20)\nfor i in range(2):\n    if os.fork() == 0:\n        time.sleep(120)\n"
+                + "print('ready', flush=True)\ntime.sleep(120)\n";
+        Process tree = new ProcessBuilder("python3", "-c", code).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            assertEquals("ready", new java.io.BufferedReader(new java.io.InputStreamReader(tree.getInputStream())).readLine());
+            int root = (int) tree.pid();
+            Repo.await("two children", java.time.Duration.ofSeconds(10), () -> PROC.children(root).size() == 2);
+            long rssSum = 0, pssSum = 0;
+            for (int pid : PROC.scan().tree(root)) {
+                long kernel = 0; // the kernel's per-mapping Pss lines, added up here: another path than smaps_rollup
+                for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/smaps"))) {
+                    if (line.startsWith("Pss:")) kernel += Long.parseLong(line.replaceAll("\\D", "")) << 10;
+                }
+                long rss = ProcessTable.read(pid).rss(), pss = lib.MemoryMeasure.PSS.of(pid, rss, false);
+                assertTrue(Math.abs(pss - kernel) <= Math.max(64 << 10, kernel / 50), "pid " + pid + ": " + pss + " vs the kernel's " + kernel);
+                rssSum += rss;
+                pssSum += pss;
+            }
+            assertTrue(rssSum > 90L << 20, "RSS counts the 30 MB in each of the three: " + rssSum);
+            assertTrue(pssSum < 60L << 20 && pssSum > 30L << 20, "PSS counts them once: " + pssSum);
+        } finally {
+            tree.descendants().forEach(ProcessHandle::destroyForcibly);
+            tree.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
     void theSourceIsProcOnLinuxAndNamedCheckedOnTheCommandLine() {
         assertEquals(ProcessMemory.Source.PROC, ProcessMemory.defaultSource());
         assertEquals(ProcessMemory.Source.OSHI, ProcessMemory.parse("OSHI"));
