@@ -35,6 +35,7 @@ class memmon_bench {
                 int running = s.awaitAllRunning(Duration.ofMinutes(2)).size();
                 if (running != n) throw new IllegalStateException(running + " programs, expected " + n);
                 for (List<String> mode : List.of(List.of("-a", "100GB"), List.of("-c", "-a", "100GB"),
+                        List.of("-a", "100GB", "--measure", "pss"), List.of("-c", "-a", "100GB", "--measure", "pss"),
                         List.of("-a", "100GB", "--memory-source", "oshi"), List.of("-c", "-a", "100GB", "--memory-source", "oshi"))) {
                     measure(s, n, mode);
                 }
