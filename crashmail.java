@@ -119,6 +119,7 @@ class crashmail implements Callable<Integer> {
         }
         alerts = new Alerts(outbox, from, to, channelOptions.channels("crashmail", System.getenv()), "crashmail");
         tracking = recovery.tracked(alerts);
+        if (channelOptions.testAlert()) return alerts.testAlert("crashmail");
         if (alerts.any() && logLines > 0) {
             postmortem = Postmortem.forListener(System.getenv(), logLines);
             postmortem.learnStarts(); // when the running programs started: the uptime of their first crash

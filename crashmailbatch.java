@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.concurrent.Callable;
 import lib.Alert;
 import lib.Batch;
+import lib.BatchMailer;
 import lib.BatchOptions;
 import lib.ChannelOptions;
 import lib.Cli;
@@ -54,8 +55,10 @@ class crashmailbatch implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        return options.mailer(spec, mailOptions, channelOptions, "crashmailbatch", "Crash alert from supervisord", Alert.Kind.CRASH,
-                Batch.Lines::text, System.getenv()).recovering(recovery, System.getenv(), new History())
+        BatchMailer mailer = options.mailer(spec, mailOptions, channelOptions, "crashmailbatch", "Crash alert from supervisord", Alert.Kind.CRASH,
+                Batch.Lines::text, System.getenv());
+        if (channelOptions.testAlert()) return mailer.testAlert("crashmailbatch");
+        return mailer.recovering(recovery, System.getenv(), new History())
                 .serve(event -> line(event, System.currentTimeMillis()), (namespec, again) -> recoveryLine(namespec, again, System.currentTimeMillis()));
     }
 

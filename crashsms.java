@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import lib.Alert;
 import lib.Batch;
+import lib.BatchMailer;
 import lib.BatchOptions;
 import lib.ChannelOptions;
 import lib.Cli;
@@ -62,8 +63,11 @@ class crashsms implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        return options.mailer(spec, mailOptions, channelOptions, "crashsms", "", Alert.Kind.CRASH, crashsms::body, System.getenv())
-                .recovering(recovery, System.getenv(), new History()).serve(event -> line(event, System.currentTimeMillis()), crashsms::recoveryLine);
+        BatchMailer mailer = options.mailer(spec, mailOptions, channelOptions, "crashsms", "", Alert.Kind.CRASH, crashsms::body,
+                System.getenv());
+        if (channelOptions.testAlert()) return mailer.testAlert("crashsms");
+        return mailer.recovering(recovery, System.getenv(), new History())
+                .serve(event -> line(event, System.currentTimeMillis()), crashsms::recoveryLine);
     }
 
     /** "[GROUP:NAME](PID) exited unexpectedly <asctime>", or null for any other event. */

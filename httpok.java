@@ -195,7 +195,6 @@ class httpok implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         configure(System.getenv());
-        supervisor = Supervisor.fromEnvironment(System.getenv());
         Outbox outbox = null; // mail; none without -m
         String from = null;
         if (email != null) {
@@ -205,6 +204,8 @@ class httpok implements Callable<Integer> {
             outbox = new Outbox(sender, "httpok");
         }
         alerts = new Alerts(outbox, from, to, channelOptions.channels("httpok", System.getenv()), "httpok");
+        if (channelOptions.testAlert()) return alerts.testAlert("httpok");
+        supervisor = Supervisor.fromEnvironment(System.getenv());
         if (alerts.any()) Runtime.getRuntime().addShutdownHook(new Thread(() -> alerts.drain(Outbox.AT_EXIT), "flush-at-exit"));
         if (insecure) Log.warn("--insecure: the HTTPS certificate and host name of %s are NOT verified", shown);
         Log.info("checking %s (timeout %d s, %s%s%s%s%s); on %s %s; mail %s%s", shown, timeout,

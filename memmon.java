@@ -148,7 +148,6 @@ class memmon implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         parseLimits(System.getenv());
-        supervisor = Supervisor.fromEnvironment(System.getenv());
         String via = "";
         Outbox outbox = null; // mail; none without -m
         String from = null;
@@ -160,6 +159,8 @@ class memmon implements Callable<Integer> {
             outbox = new Outbox(sender, "memmon");
         }
         alerts = new Alerts(outbox, from, to, channelOptions.channels("memmon", System.getenv()), "memmon");
+        if (channelOptions.testAlert()) return alerts.testAlert("memmon");
+        supervisor = Supervisor.fromEnvironment(System.getenv());
         if (alerts.any()) {
             // Reports not yet sent when supervisord stops us go out first (within Outbox.AT_EXIT).
             Runtime.getRuntime().addShutdownHook(new Thread(() -> alerts.drain(Outbox.AT_EXIT), "flush-at-exit"));

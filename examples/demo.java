@@ -107,6 +107,8 @@ class demo {
                 + (recovered ? "" : "; no recovery seen"));
         stop(supervisord, mail, dir);
         hook.stop(0);
+        say("demo", "your own set-up: run its command= line with --test-alert added, and every destination (mail, webhook, "
+                + "Slack, Alertmanager) gets a test alert now, each said to have taken it or why not");
         System.exit(everyPlugin ? 0 : 1);
     }
 

@@ -40,7 +40,8 @@ public record Alert(String plugin, String subject, String text, List<Event> even
     /** The kinds of alert, with the alertname each has in Alertmanager. */
     public enum Kind {
         CRASH("SupervisorProcessCrashed"), FATAL("SupervisorProcessFatal"), MEMORY("SupervisorMemoryRestart"),
-        HEALTH("SupervisorHealthCheckFailed"), GIVEN_UP("SupervisorRestartsGivenUp");
+        HEALTH("SupervisorHealthCheckFailed"), GIVEN_UP("SupervisorRestartsGivenUp"),
+        TEST("SupervisorTestAlert");
 
         public final String alertname;
 

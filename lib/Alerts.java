@@ -1,5 +1,6 @@
 package lib;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,6 +85,48 @@ public final class Alerts {
     public boolean anyIdle() {
         List<Outbox> all = all();
         return all.isEmpty() || all.stream().anyMatch(Outbox::idle);
+    }
+
+    /**
+     * --test-alert: a test alert to every destination now, one bounded try
+     * each (no outbox, no retry), one line each on stderr; the exit status:
+     * 0 when every destination took it, 1 otherwise (or with none at all).
+     */
+    public int testAlert(String plugin) {
+        if (!any()) {
+            Log.error("--test-alert: no destination to test: give -m ADDR (crashmailbatch, fatalmailbatch, crashsms: -t and -f), "
+                    + "--webhook, --slack or --alertmanager");
+            return 1;
+        }
+        String host = Alert.host();
+        List<String> where = new ArrayList<>();
+        if (mail != null) where.add(mailDestination());
+        for (WebChannel c : channels) where.add(c.toString());
+        Alert alert = new Alert(plugin, plugin + " [test]: test alert from " + host, "This is a test alert from " + plugin + " on "
+                + host + ", sent by --test-alert with the options of its command line, to:\n  " + String.join("\n  ", where)
+                + "\n\nIf you read this here, this listener's alerts reach you here. Nothing is wrong.\n",
+                List.of(new Alert.Event(Alert.Kind.TEST, "", "", 0, "", null, java.time.Instant.now())), null);
+        boolean all = true;
+        if (mail != null) all &= once(mail.sender(), new Mail(from, to, alert.subject(), alert.text()), mailDestination());
+        for (WebChannel c : channels) all &= once(c, c.envelope(alert), c.toString());
+        return all ? 0 : 1;
+    }
+
+    private String mailDestination() { return "mail to " + String.join(", ", to) + " via " + mail.sender(); }
+
+    /** One try, bounded by the sender's own timeouts; the line says what happened, never a secret. */
+    private static boolean once(Mail.Sender sender, Mail message, String where) {
+        try {
+            sender.send(message);
+            Log.info("%s: sent", where);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (why.startsWith(where)) why = why.substring(where.length()).replaceFirst("^:? *", "");
+            why = why.replace(sender + " failed: ", ""); // the line names the server already
+            Log.error("%s: failed: %s", where, why);
+            return false;
+        }
     }
 
     /** At exit: every outbox keeps trying until the limit; they send side by side, so it is waited for once. */

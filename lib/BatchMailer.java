@@ -85,6 +85,9 @@ public final class BatchMailer {
         if (postmortem != null) batch.report(event.namespec(), postmortem.of(event.groupName(), event.processName(), event.pid()));
     }
 
+    /** --test-alert: a test alert to every destination now; the exit status. */
+    public int testAlert(String plugin) { return alerts.testAlert(plugin); }
+
     /** At a tick: the processes running again, and the open alerts posted again where they would end by themselves. */
     private void recoveries(int tickSeconds, BiFunction<String, String, String> recoveryLine) {
         alerts.ticksEvery(tickSeconds);

@@ -99,7 +99,8 @@ public final class BatchOptions {
             }
         });
         String extra = text == null ? "" : "\n" + text + "\n";
-        Postmortem postmortem = logLines > 0 ? Postmortem.forListener(env, logLines) : null;
+        // --test-alert needs no supervisord: no log to read then.
+        Postmortem postmortem = logLines > 0 && !channelOptions.testAlert() ? Postmortem.forListener(env, logLines) : null;
         return new BatchMailer(new Batch(interval, BatchMailer.CAPACITY), new Alerts(mailbox, from, to, channels, plugin),
                 lines -> new Alert(plugin, subjectLine, body.apply(lines) + extra, lines.events(), null), kind, postmortem);
     }

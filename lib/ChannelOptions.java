@@ -35,11 +35,19 @@ public final class ChannelOptions {
                     + "loop, a failing check) is posted again before (default: ${DEFAULT-VALUE}).")
     long endsAfterSeconds;
 
+    @Option(names = "--test-alert", description = "Send one test alert to every destination of this command line now (mail and "
+            + "each channel: one try each, no retry), say on stderr what each did, and exit: 0 when every one took it, "
+            + "1 otherwise. Needs no supervisord.")
+    boolean testAlert;
+
     @Option(names = "--alert-ca", paramLabel = "PEM", description = "Trust the CA certificates in this PEM file for the channels' HTTPS.")
     Path caFile;
 
     @Option(names = "--alert-insecure", description = "Do not verify the channels' HTTPS certificates (not recommended).")
     boolean insecure;
+
+    /** --test-alert: the plugin tests its destinations and exits instead of serving supervisord. */
+    public boolean testAlert() { return testAlert; }
 
     /** True when a channel besides mail was asked for. */
     public boolean any() { return !webhooks.isEmpty() || !slack.isEmpty() || !alertmanagers.isEmpty(); }

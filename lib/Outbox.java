@@ -69,6 +69,9 @@ public final class Outbox {
         notifyAll();
     }
 
+    /** What sends this outbox's mails. */
+    public Mail.Sender sender() { return sender; }
+
     /** Mails queued or being sent. */
     public synchronized int pending() {
         return queue.size() + (folded > 0 ? 1 : 0);

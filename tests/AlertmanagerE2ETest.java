@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -166,5 +167,25 @@ class AlertmanagerE2ETest {
                     "[(a['status'], a['labels']['alertname'], a['labels']['process']) for a in d['alerts']]"), resolved);
             assertTrue(s.read("am_loop.err").contains("looper running again after 12 crashes in "), s.read("am_loop.err"));
         }
+    }
+
+    @Test
+    void aTestAlertReachesAlertmanagerWithoutSupervisord() throws Exception {
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("SUPERVISOR_SERVER_URL", null);
+        Repo.Result r = Repo.run(List.of(Repo.launcher(), "memmon.java", "-a", "1GB", "--test-alert", "--alertmanager",
+                "http://127.0.0.1:" + port), env, new byte[0], Duration.ofMinutes(2));
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("alertmanager http://127.0.0.1:" + port + ": sent"), r.err());
+        Repo.await("the test alert in Alertmanager", Duration.ofSeconds(30), () -> {
+            String alerts = get("/api/v2/alerts");
+            return alerts != null && alerts.contains("SupervisorTestAlert");
+        });
+        String alerts = get("/api/v2/alerts");
+        assertEquals("[('SupervisorTestAlert', 'memmon')]", JsonTest.python(alerts,
+                "[(a['labels']['alertname'], a['labels']['plugin']) for a in d]").replace("\"", "'"), alerts);
+        Repo.Result down = Repo.run(List.of(Repo.launcher(), "memmon.java", "-a", "1GB", "--test-alert", "--alertmanager",
+                "http://127.0.0.1:" + Repo.freePort()), env, new byte[0], Duration.ofMinutes(2));
+        assertEquals(1, down.status(), down.err());
     }
 }

@@ -23,6 +23,7 @@ class DemoTest {
         assertTrue(demo.out().contains("httpok          web:web restarted"), demo.out());
         assertTrue(Pattern.compile("mail +to httpok@demo.local: httpok: \\S+: healthy again").matcher(demo.out()).find(),
                 "the recovery: " + demo.out());
+        assertTrue(demo.out().contains("with --test-alert added"), "the demo points at --test-alert: " + demo.out());
         Matcher pid = Pattern.compile("supervisord \\(pid (\\d+)\\) in (\\S+);").matcher(demo.out());
         assertTrue(pid.find(), demo.out());
         assertTrue(ProcessHandle.of(Long.parseLong(pid.group(1))).isEmpty(), "supervisord stopped");
