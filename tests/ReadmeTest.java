@@ -38,4 +38,32 @@ class ReadmeTest {
             assertEquals("READY\n", r.out(), command + "\n" + r.err());
         }
     }
+
+    @Test
+    void theTestCommandNamesEachMissingServerAndStopsAtOnce() throws Exception {
+        // A PATH without supervisord and prometheus-alertmanager, for a user who is not root (a fake `id`).
+        java.nio.file.Path bin = Files.createTempDirectory("path");
+        try {
+            for (String dir : List.of("/usr/local/bin", "/usr/bin", "/bin")) {
+                try (var files = Files.list(java.nio.file.Path.of(dir))) {
+                    for (java.nio.file.Path f : files.toList()) {
+                        String name = f.getFileName().toString();
+                        if (List.of("supervisord", "prometheus-alertmanager", "id").contains(name) || Files.exists(bin.resolve(name))) continue;
+                        Files.createSymbolicLink(bin.resolve(name), f);
+                    }
+                }
+            }
+            Files.writeString(bin.resolve("id"), "#!/bin/sh\necho 1000\n");
+            bin.resolve("id").toFile().setExecutable(true);
+            Repo.Result r = Repo.run(List.of(Repo.launcher(), "tests/run.java"), Map.of("PATH", bin.toString()), new byte[0],
+                    Duration.ofMinutes(3));
+            assertEquals(1, r.status(), r.out() + r.err());
+            assertTrue(r.err().contains("tests/run.java: the end-to-end tests need Debian's supervisor: sudo apt-get install -y supervisor\n"
+                    + "tests/run.java: the end-to-end tests need Debian's prometheus-alertmanager: sudo apt-get install -y "
+                    + "prometheus-alertmanager\n"), r.err());
+            assertTrue(!r.out().contains("passed"), "no test ran: " + r.out());
+        } finally {
+            Repo.deleteTree(bin);
+        }
+    }
 }

@@ -50,7 +50,15 @@ class run {
     static final int CLASSES_AT_ONCE = 3;
     static final List<String> PLUGINS = List.of("memmon", "httpok", "crashmail", "crashmailbatch", "fatalmailbatch", "crashsms");
 
+    /**
+     * What the end-to-end tests run, by command, and the Debian package that
+     * has it: supervisord itself, and a real Alertmanager for the channel tests.
+     */
+    static final java.util.Map<String, String> PACKAGES = new java.util.LinkedHashMap<>(java.util.Map.of(
+            "supervisord", "supervisor", "prometheus-alertmanager", "prometheus-alertmanager", "python3", "python3"));
+
     public static void main(String... args) throws Exception {
+        if (args.length == 0 && !servers()) System.exit(1);
         // httpok sets this before its first request, so that a --header 'Host: ...' is sent; in this JVM other tests
         // make HTTP requests first, and the JDK reads it once, when its HTTP client is first used.
         System.setProperty("sun.net.http.allowRestrictedHeaders", "true");
@@ -115,6 +123,53 @@ class run {
         System.out.printf("%d passed, %d failed%s in %d s%n", passed.get(), failed.get(),
                 skipped.get() > 0 ? ", " + skipped.get() + " skipped" : "", (System.nanoTime() - start) / 1_000_000_000);
         System.exit(failed.get() == 0 && passed.get() > 0 ? 0 : 1);
+    }
+
+    /**
+     * The servers the tests start are on this machine, or installed now
+     * (as root, with apt-get, saying so, as the demo installs supervisord);
+     * else one line per missing package with the command that installs it,
+     * and false: a run of failing tests would say less.
+     */
+    static boolean servers() throws Exception {
+        List<String> missing = missing();
+        if (missing.isEmpty()) return true;
+        boolean root = "0".equals(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).trim());
+        if (root && onPath("apt-get")) {
+            System.err.println("tests/run.java: installing " + String.join(" ", missing) + " (Debian packages) for the end-to-end tests");
+            List<String> install = new ArrayList<>(List.of("apt-get", "install", "-y", "-qq"));
+            install.addAll(missing);
+            if (apt(List.of("apt-get", "update", "-qq")) == 0) apt(install);
+            missing = missing();
+            if (missing.isEmpty()) return true;
+        }
+        for (String p : missing) {
+            System.err.println("tests/run.java: the end-to-end tests need Debian's " + p + ": sudo apt-get install -y " + p);
+        }
+        return false;
+    }
+
+    /** An apt-get command, its output dropped (stdout is the tests' report), its errors shown. */
+    private static int apt(List<String> command) throws Exception {
+        ProcessBuilder apt = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        apt.environment().put("DEBIAN_FRONTEND", "noninteractive");
+        return apt.start().waitFor();
+    }
+
+    private static List<String> missing() {
+        List<String> missing = new ArrayList<>();
+        PACKAGES.forEach((command, pkg) -> {
+            if (!onPath(command)) missing.add(pkg);
+        });
+        return missing;
+    }
+
+    private static boolean onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && java.nio.file.Files.isExecutable(Path.of(dir, command))) return true;
+        }
+        return false;
     }
 
     /**
