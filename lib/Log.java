@@ -14,7 +14,7 @@ public final class Log {
     /**
      * Formats without localization: a log reads "1.5", never "1,5", whatever the server's LANG.
      * It also keeps the JDK's locale data and DateTimeFormatter out of every listener: 1 MiB of
-     * memory (README, Footprint).
+     * memory (docs/performance.md).
      */
     private static final Locale PLAIN = null;
     private static volatile String name = "superlance";
@@ -55,7 +55,8 @@ public final class Log {
     public static String describe(Throwable e) {
         StringBuilder text = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            String message = t.getMessage() == null ? t.getClass().getSimpleName()
+                    : t instanceof java.net.UnknownHostException ? "unknown host " + t.getMessage() : t.getMessage();
             if (text.indexOf(message) < 0) text.append(text.length() == 0 ? "" : ": ").append(message);
         }
         return text.toString().replaceAll("\\s+", " ").trim();

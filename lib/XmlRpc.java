@@ -15,7 +15,7 @@ import java.util.Map;
  * It reads XML with {@link XmlReader}, a reader of just the XML that XML-RPC
  * uses, rather than the JDK's: its StAX parser cost memmon 1.2 MiB of
  * memory for 80 classes, and 3 MiB more at 300 programs (README,
- * Footprint); a DOM of supervisord's answer for 300 programs (385 KB)
+ * docs/performance.md); a DOM of supervisord's answer for 300 programs (385 KB)
  * grew the heap by MBs.
  */
 public final class XmlRpc {

@@ -10,7 +10,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The README's first command: the demo shows each plugin acting, exits 0, and leaves nothing running. */
+/** The README's first command: the demo shows each plugin acting, exits 0, and leaves nothing running; docs/demo.md shows its config. */
 class DemoTest {
     @Test
     void everyPluginActsAndEverythingIsStopped() throws Exception {
@@ -35,7 +35,7 @@ class DemoTest {
         Repo.Result config = Repo.run(List.of(Repo.launcher(), "examples/demo.java", "--print-config"));
         assertEquals(0, config.status(), config.err());
         assertTrue(config.out().contains("[eventlistener:crashsms]"), config.out());
-        String readme = Files.readString(Repo.ROOT.resolve("README.md"), StandardCharsets.UTF_8);
-        assertTrue(readme.contains("```ini\n" + config.out() + "```\n"), "README.md must show the demo's supervisord.conf as printed");
+        String page = Files.readString(Repo.ROOT.resolve("docs/demo.md"), StandardCharsets.UTF_8);
+        assertTrue(page.contains("```ini\n" + config.out() + "```\n"), "docs/demo.md must show the demo's supervisord.conf as printed");
     }
 }

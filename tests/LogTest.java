@@ -14,7 +14,7 @@ import java.util.TimeZone;
 import lib.Log;
 import org.junit.jupiter.api.Test;
 
-/** Log's times and numbers, which it formats without the JDK's locale data (README, Footprint). */
+/** Log's times and numbers, which it formats without the JDK's locale data (docs/performance.md). */
 class LogTest {
     static final DateTimeFormatter ASCTIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
 

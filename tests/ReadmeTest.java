@@ -13,21 +13,30 @@ import lib.Argv;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every plugin command line README.md shows (the supervisord.conf snippets
- * and the migration table) is run as supervisord would run it, with stdin
- * closed at once: it must be accepted, answer READY and exit 0. The demo's
- * config is checked by DemoTest.
+ * Every plugin command line README.md and docs/ show (the supervisord.conf
+ * snippets and the migration table) is run as supervisord would run it, with
+ * stdin closed at once: it must be accepted, answer READY and exit 0; each
+ * --test-alert line is run and tries its destinations; each script a
+ * `./jbang` line names exists. The demo's config is checked by DemoTest.
  */
 class ReadmeTest {
+    /** README.md and every page of docs/, as one text. */
+    static String docs() throws java.io.IOException {
+        StringBuilder all = new StringBuilder(Files.readString(Repo.ROOT.resolve("README.md"), StandardCharsets.UTF_8));
+        try (var pages = Files.list(Repo.ROOT.resolve("docs"))) {
+            for (java.nio.file.Path page : pages.sorted().toList()) all.append('\n').append(Files.readString(page, StandardCharsets.UTF_8));
+        }
+        return all.toString();
+    }
+
     @Test
-    void everyCommandLineInTheReadmeIsAccepted() throws Exception {
-        String readme = Files.readString(Repo.ROOT.resolve("README.md"), StandardCharsets.UTF_8);
-        Matcher m = Pattern.compile("command=(/opt/superlance-jbang/jbang [^`\n]+)").matcher(readme);
+    void everyCommandLineInTheReadmeAndTheDocsIsAccepted() throws Exception {
+        Matcher m = Pattern.compile("command=(/opt/superlance-jbang/jbang [^`\n]+)").matcher(docs());
         List<String> commands = new ArrayList<>();
         while (m.find()) {
             if (!m.group(1).contains("@demo.local")) commands.add(m.group(1)); // the demo's own: DemoTest
         }
-        assertTrue(commands.size() >= 12, "snippets found: " + commands);
+        assertTrue(commands.size() >= 25, "snippets found: " + commands);
         Map<String, String> env = Map.of("SUPERVISOR_SERVER_URL", "unix:///nonexistent/supervisor.sock",
                 "SMTP_PASSWORD", "secret", "SUPERVISOR_PROCESS_NAME", "x", "SUPERVISOR_GROUP_NAME", "x",
                 "SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T000/B000/XXXX"); // as the snippets' environment= lines give
@@ -37,6 +46,41 @@ class ReadmeTest {
             assertEquals(0, r.status(), command + "\n" + r.err());
             assertEquals("READY\n", r.out(), command + "\n" + r.err());
         }
+    }
+
+    @Test
+    void everyTestAlertLineIsAcceptedAndTriesEachDestination() throws Exception {
+        // The example servers do not resolve here: each destination is tried and fails (exit 1), never a usage error (2).
+        Matcher m = Pattern.compile("(?m)^(/opt/superlance-jbang/jbang [^\n]+--test-alert[^\n]*)$").matcher(docs());
+        int found = 0;
+        while (m.find()) {
+            found++;
+            List<String> argv = Argv.split(m.group(1).replace("/opt/superlance-jbang", Repo.ROOT.toString()));
+            Repo.Result r = Repo.run(argv, Map.of("SLACK_WEBHOOK_URL", "https://hooks.slack.invalid/services/T000/B000/XXXX"),
+                    new byte[0], Duration.ofMinutes(3));
+            assertEquals(1, r.status(), m.group(1) + "\n" + r.err());
+            assertEquals("", r.out());
+            assertTrue(r.err().contains("mail to ops@example.com via SMTP smtp.example.com:587 (starttls): failed: "), r.err());
+        }
+        assertTrue(found >= 2, "--test-alert lines found: " + found);
+    }
+
+    @Test
+    void everyScriptTheDocsRunExists() throws Exception {
+        Matcher m = Pattern.compile("(?m)^\\./jbang (?:build |app install )?(\\S+?)(?:@\\S+)?(?:\\s|$)").matcher(docs());
+        int found = 0;
+        while (m.find()) {
+            found++;
+            String script = m.group(1);
+            boolean alias = Files.readString(Repo.ROOT.resolve("jbang-catalog.json")).contains("\"" + script + "\"");
+            assertTrue(Files.exists(Repo.ROOT.resolve(script)) || alias, script + " is neither a file nor a catalog alias");
+        }
+        assertTrue(found >= 6, "./jbang lines found: " + found);
+        for (String page : List.of("memmon", "httpok", "crashmail", "crashmailbatch", "fatalmailbatch", "crashsms", "channels",
+                "reliability", "performance", "migration", "development", "demo")) {
+            assertTrue(Files.readString(Repo.ROOT.resolve("README.md")).contains("](docs/" + page + ".md"), "README links docs/" + page + ".md");
+        }
+        assertTrue(Files.size(Repo.ROOT.resolve("README.md")) < 15_000, "README.md is the door, not the house");
     }
 
     @Test
