@@ -14,8 +14,8 @@ import java.util.Map;
  * The parser refuses DTDs, so no entity from a response is ever expanded.
  * It reads XML with {@link XmlReader}, a reader of just the XML that XML-RPC
  * uses, rather than the JDK's: its StAX parser cost memmon 1.2 MiB of
- * memory for 80 classes, and 3 MiB more at 300 programs (README,
- * docs/performance.md); a DOM of supervisord's answer for 300 programs (385 KB)
+ * memory for 80 classes, and 3 MiB more at 300 programs
+ * (docs/performance.md); a DOM of supervisord's answer for 300 programs (385 KB)
  * grew the heap by MBs.
  */
 public final class XmlRpc {

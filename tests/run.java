@@ -54,8 +54,13 @@ class run {
      * What the end-to-end tests run, by command, and the Debian package that
      * has it: supervisord itself, and a real Alertmanager for the channel tests.
      */
-    static final java.util.Map<String, String> PACKAGES = new java.util.LinkedHashMap<>(java.util.Map.of(
-            "supervisord", "supervisor", "prometheus-alertmanager", "prometheus-alertmanager", "python3", "python3"));
+    static final java.util.Map<String, String> PACKAGES = new java.util.LinkedHashMap<>();
+
+    static {
+        PACKAGES.put("supervisord", "supervisor");
+        PACKAGES.put("prometheus-alertmanager", "prometheus-alertmanager");
+        PACKAGES.put("python3", "python3"); // the tests' small servers and memory hogs
+    }
 
     public static void main(String... args) throws Exception {
         if (args.length == 0 && !servers()) System.exit(1);
