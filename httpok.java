@@ -5,9 +5,7 @@
 //JAVA_OPTIONS -XX:+UseSerialGC -Xms4m -Xmn1m -Xmx32m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -Xss512k -XX:+DisplayVMOutputToStderr -Xlog:disable -Xlog:all=warning:stderr
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
-import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.Socket;
@@ -20,12 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLSocketFactory;
 import lib.Alert;
 import lib.Alerts;
@@ -33,6 +26,7 @@ import lib.Argv;
 import lib.ChannelOptions;
 import lib.Cli;
 import lib.Event;
+import lib.Http;
 import lib.History;
 import lib.Listener;
 import lib.Log;
@@ -74,11 +68,6 @@ import picocli.CommandLine.Spec;
 class httpok implements Callable<Integer> {
     static final int MAX_BODY = 1 << 20; // what -b searches; a health page is small
     static final String AUTH_ENV = "HTTPOK_AUTH";
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "httpok-watchdog");
-        t.setDaemon(true);
-        return t;
-    });
 
     @Option(names = {"-p", "--program"}, paramLabel = "NAME",
             description = "Restart this program: a bare name, group:name, or a group's name (repeatable).")
@@ -126,6 +115,12 @@ class httpok implements Callable<Integer> {
 
     @Option(names = {"-n", "--name"}, paramLabel = "NAME", description = "Name shown in the mail subject: httpok [NAME]: ...")
     String name;
+
+    @Option(names = "--proxy", paramLabel = "URL|env",
+            description = "Check through this HTTP proxy (http://[user:password@]host:port; also env:NAME or file:PATH), or "
+                    + "env: $https_proxy / $http_proxy and $no_proxy, as curl reads them. Default: direct (a health check is "
+                    + "usually of a local service).")
+    String proxySpec;
 
     @Option(names = "--ca", paramLabel = "PEM", description = "Trust the CA certificates in this PEM file for HTTPS instead of the JDK's.")
     Path caFile;
@@ -178,6 +173,7 @@ class httpok implements Callable<Integer> {
     final List<String> failed = new ArrayList<>(); // the failed checks in a row: "time: why"
     Selection selection;
     SSLSocketFactory sockets; // null: the JDK's default trust
+    Http.Proxy proxy; // null: direct
     Supervisor supervisor;
     Alerts alerts; // mail (with -m) and the other channels
     List<String> to; // -m, split and checked
@@ -263,8 +259,22 @@ class httpok implements Callable<Integer> {
         } catch (java.net.URISyntaxException e) {
             shown = uri.getScheme() + "://" + uri.getHost();
         }
+        if (proxySpec != null) {
+            if (tcp) throw Cli.usage(spec, "--proxy is for HTTP: a tcp:// check connects directly");
+            proxy = Cli.checked(spec, "--proxy", () -> Http.choose(uri, proxySpec.equals("env") ? null : resolved(proxySpec, env), env));
+            if (proxy == null) Log.info("--proxy %s: no proxy for %s (not set, or $no_proxy): checking directly", proxySpec, uri.getHost());
+            else Log.info("checking %s through %s", shown, proxy);
+        }
         if (insecure) sockets = Tls.trustingAnything().getSocketFactory();
         else if (caFile != null) sockets = Tls.trusting(caFile).getSocketFactory();
+    }
+
+    private static String resolved(String spec, Map<String, String> env) {
+        try {
+            return lib.WebChannel.resolve(spec, env);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
     }
 
     void onEvent(Event event) throws IOException {
@@ -354,67 +364,17 @@ class httpok implements Callable<Integer> {
         return new Check(null, "status contacting " + shown + ": connected");
     }
 
-    /**
-     * The GET itself, with HttpURLConnection (java.net.http would cost each
-     * listener some 10 MiB). Connect and each read are bounded by what is left
-     * of the timeout, and a watchdog cuts a server that drips its answer.
-     */
+    /** The GET, through lib/Http within the deadline; what is read of the body is what -b searches. */
     private Check get(long deadline) throws IOException {
-        HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY); // a health check goes direct
-        if (connection instanceof HttpsURLConnection https) {
-            if (sockets != null) https.setSSLSocketFactory(sockets);
-            if (insecure) https.setHostnameVerifier((host, session) -> true);
-        }
-        connection.setInstanceFollowRedirects(false);
-        connection.setUseCaches(false);
-        connection.setRequestProperty("User-Agent", "httpok");
-        connection.setRequestProperty("Connection", "close"); // each check on a fresh connection, as superlance's
-        requestHeaders.forEach(connection::setRequestProperty);
-        if (authorization != null) connection.setRequestProperty("Authorization", authorization);
-        int left = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-        connection.setConnectTimeout(left);
-        connection.setReadTimeout(left);
-        AtomicBoolean cut = new AtomicBoolean();
-        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
-            cut.set(true);
-            connection.disconnect();
-        }, left, TimeUnit.MILLISECONDS);
-        try {
-            int status = connection.getResponseCode();
-            String line = "status contacting " + shown + ": " + status;
-            if (!codes.contains(status)) return new Check("bad status returned", line);
-            if (body != null) {
-                byte[] text;
-                try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
-                    text = in == null ? new byte[0] : readUntil(in, deadline);
-                }
-                if (!new String(text, StandardCharsets.UTF_8).contains(body)) {
-                    return new Check("bad body returned", line + ", body without '" + body + "'");
-                }
-            }
-            return new Check(null, line);
-        } catch (IOException e) {
-            if (cut.get()) throw new SocketTimeoutException("timed out");
-            throw e;
-        } finally {
-            watchdog.cancel(false);
-            connection.disconnect();
-        }
-    }
-
-    /**
-     * The body, at most MAX_BODY bytes, read in pieces until the deadline.
-     * The watchdog's disconnect does not cut a connection it caught before it
-     * was connected, so a server dripping its body in is also stopped here.
-     */
-    private static byte[] readUntil(InputStream in, long deadline) throws IOException {
-        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
-        byte[] buffer = new byte[8192];
-        for (int n = in.read(buffer); n >= 0 && text.size() < MAX_BODY; n = in.read(buffer)) {
-            text.write(buffer, 0, Math.min(n, MAX_BODY - text.size()));
-            if (System.nanoTime() > deadline) throw new SocketTimeoutException("timed out");
-        }
-        return text.toByteArray();
+        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>(requestHeaders);
+        headers.put("Connection", "close"); // each check on a fresh connection, as superlance's
+        if (authorization != null) headers.put("Authorization", authorization);
+        Http.Response r = Http.exchange(new Http.Client(proxy, sockets, insecure, "httpok"), "GET", uri, headers, null, deadline,
+                body == null ? 0 : MAX_BODY);
+        String line = "status contacting " + shown + ": " + r.status();
+        if (!codes.contains(r.status())) return new Check("bad status returned", line);
+        if (body != null && !r.text().contains(body)) return new Check("bad body returned", line + ", body without '" + body + "'");
+        return new Check(null, line);
     }
 
     /** Restarts what is selected, reports each step, mails the report (with --failures, each failed check). */

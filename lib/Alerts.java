@@ -14,22 +14,22 @@ public final class Alerts {
     private final Outbox mail; // null without recipients
     private final String from;
     private final List<String> to;
-    private final List<WebChannel> channels;
+    private final List<Channel> channels;
     private final List<Outbox> channelOutboxes = new ArrayList<>();
 
-    public Alerts(Outbox mail, String from, List<String> to, List<WebChannel> channels, String plugin) {
+    public Alerts(Outbox mail, String from, List<String> to, List<Channel> channels, String plugin) {
         this.mail = mail;
         this.from = from;
         this.to = to;
         this.channels = channels;
-        for (WebChannel c : channels) channelOutboxes.add(new Outbox(c, plugin));
+        for (Channel c : channels) channelOutboxes.add(new Outbox(c, plugin));
     }
 
     /** True when alerts go anywhere at all. */
     public boolean any() { return mail != null || !channels.isEmpty(); }
 
     /** True when some channel keeps alerts open and is told when they end (Alertmanager): recoveries are then always tracked. */
-    public boolean keepsState() { return channels.stream().anyMatch(WebChannel::keepsState); }
+    public boolean keepsState() { return channels.stream().anyMatch(Channel::keepsState); }
 
     /** Queues the alert everywhere and returns at once. */
     public void send(Alert alert) {
@@ -49,7 +49,9 @@ public final class Alerts {
 
     /** The open alert again, only where it would otherwise end by itself. */
     public void repost(Alert alert) {
-        stateful(alert);
+        for (int i = 0; i < channels.size(); i++) {
+            if (channels.get(i).expiresAfter() != null) channelOutboxes.get(i).submit(channels.get(i).envelope(alert));
+        }
     }
 
     private void stateful(Alert alert) {
@@ -63,7 +65,7 @@ public final class Alerts {
      * again at a tick, must outlive three of them.
      */
     public void ticksEvery(int seconds) {
-        for (WebChannel c : channels) c.ticksEvery(Duration.ofSeconds(seconds));
+        for (Channel c : channels) c.ticksEvery(Duration.ofSeconds(seconds));
     }
 
     /**
@@ -73,7 +75,7 @@ public final class Alerts {
      */
     public long repostMillis(int tickSeconds) {
         long every = 60_000;
-        for (WebChannel c : channels) if (c.keepsState()) every = Math.min(every, c.endsAfter().toMillis() / 3);
+        for (Channel c : channels) if (c.expiresAfter() != null) every = Math.min(every, c.expiresAfter().toMillis() / 3);
         return Math.max(every, tickSeconds * 1000L) * 9 / 10; // a little early: a tick late by a moment does not skip a post
     }
 
@@ -95,20 +97,20 @@ public final class Alerts {
     public int testAlert(String plugin) {
         if (!any()) {
             Log.error("--test-alert: no destination to test: give -m ADDR (crashmailbatch, fatalmailbatch, crashsms: -t and -f), "
-                    + "--webhook, --slack or --alertmanager");
+                    + "--webhook, --slack, --alertmanager, --pagerduty or --exec");
             return 1;
         }
         String host = Alert.host();
         List<String> where = new ArrayList<>();
         if (mail != null) where.add(mailDestination());
-        for (WebChannel c : channels) where.add(c.toString());
+        for (Channel c : channels) where.add(c.toString());
         Alert alert = new Alert(plugin, plugin + " [test]: test alert from " + host, "This is a test alert from " + plugin + " on "
                 + host + ", sent by --test-alert with the options of its command line, to:\n  " + String.join("\n  ", where)
                 + "\n\nIf you read this here, this listener's alerts reach you here. Nothing is wrong.\n",
                 List.of(new Alert.Event(Alert.Kind.TEST, "", "", 0, "", null, java.time.Instant.now())), null);
         boolean all = true;
         if (mail != null) all &= once(mail.sender(), new Mail(from, to, alert.subject(), alert.text()), mailDestination());
-        for (WebChannel c : channels) all &= once(c, c.envelope(alert), c.toString());
+        for (Channel c : channels) all &= once(c, c.envelope(alert), c.toString());
         return all ? 0 : 1;
     }
 

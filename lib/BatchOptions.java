@@ -91,7 +91,7 @@ public final class BatchOptions {
         } else {
             Log.info("batching every %s min (%s); no mail (no -t)", interval, tickEvent);
         }
-        List<WebChannel> channels = Cli.checked(spec, "--webhook/--slack/--alertmanager", () -> {
+        List<Channel> channels = Cli.checked(spec, "--webhook/--slack/--alertmanager/--pagerduty/--exec", () -> {
             try {
                 return channelOptions.channels(plugin, env);
             } catch (IOException e) {

@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The alert channels every alerting plugin shares besides mail (a picocli
- * mixin): JSON webhooks, Slack-shaped webhooks and Prometheus Alertmanager.
+ * mixin): JSON webhooks, Slack-shaped webhooks, Prometheus Alertmanager,
+ * PagerDuty and a command.
  * Each is repeatable, in any mix with mail, and each has its own outbox:
  * one that is down never delays another.
  */
@@ -27,6 +28,24 @@ public final class ChannelOptions {
             + "base URL (repeatable; also env:NAME or file:PATH).")
     List<String> alertmanagers = new ArrayList<>();
 
+    @Option(names = "--pagerduty", paramLabel = "ROUTING_KEY", description = "Send each alert to PagerDuty's Events API v2 with "
+            + "this integration's routing key (repeatable; also env:NAME or file:PATH): one incident per host and process, "
+            + "triggered, then resolved when the process is fine again.")
+    List<String> pagerduty = new ArrayList<>();
+
+    @Option(names = "--pagerduty-url", paramLabel = "URL", defaultValue = PagerDuty.EVENTS_API,
+            description = "The Events API endpoint (default: ${DEFAULT-VALUE}; an EU account's, or a test server).")
+    String pagerdutyUrl;
+
+    @Option(names = "--pagerduty-severity", paramLabel = "LEVEL", defaultValue = "error",
+            description = "critical, error, warning or info (default: ${DEFAULT-VALUE}).")
+    String pagerdutySeverity;
+
+    @Option(names = "--exec", paramLabel = "CMD", description = "Run this command for each alert, without a shell: the --webhook "
+            + "JSON on its stdin, SUPERLANCE_SUBJECT, _PLUGIN, _PROCESS and _STATUS in its environment; a non-zero exit is "
+            + "retried (repeatable).")
+    List<String> exec = new ArrayList<>();
+
     @Option(names = "--alert-label", paramLabel = "K=V", description = "A label added to every Alertmanager alert (repeatable).")
     List<String> alertLabels = new ArrayList<>();
 
@@ -34,6 +53,11 @@ public final class ChannelOptions {
             description = "An Alertmanager alert not posted again ends this long after its last post; one kept open (a crash "
                     + "loop, a failing check) is posted again before (default: ${DEFAULT-VALUE}).")
     long endsAfterSeconds;
+
+    @Option(names = "--alert-proxy", paramLabel = "URL|none",
+            description = "The HTTP proxy for every channel (http://[user:password@]host:port; also env:NAME or file:PATH), "
+                    + "or none. Default: $https_proxy / $http_proxy and $no_proxy, as curl reads them.")
+    String proxy;
 
     @Option(names = "--test-alert", description = "Send one test alert to every destination of this command line now (mail and "
             + "each channel: one try each, no retry), say on stderr what each did, and exit: 0 when every one took it, "
@@ -50,10 +74,12 @@ public final class ChannelOptions {
     public boolean testAlert() { return testAlert; }
 
     /** True when a channel besides mail was asked for. */
-    public boolean any() { return !webhooks.isEmpty() || !slack.isEmpty() || !alertmanagers.isEmpty(); }
+    public boolean any() {
+        return !webhooks.isEmpty() || !slack.isEmpty() || !alertmanagers.isEmpty() || !pagerduty.isEmpty() || !exec.isEmpty();
+    }
 
     /** The channels asked for, checked; a bad URL or label is an IllegalArgumentException (a usage error). */
-    public List<WebChannel> channels(String plugin, Map<String, String> env) throws IOException {
+    public List<Channel> channels(String plugin, Map<String, String> env) throws IOException {
         if (insecure && caFile != null) throw new IllegalArgumentException("--alert-insecure and --alert-ca exclude each other");
         if (endsAfterSeconds < 3) throw new IllegalArgumentException("--alertmanager-ends-after must be 3 s or more");
         Map<String, String> labels = new LinkedHashMap<>();
@@ -68,15 +94,25 @@ public final class ChannelOptions {
                 : caFile != null ? Tls.trusting(caFile).getSocketFactory() : null;
         if (!any()) return List.of(); // and no name lookup at start for a listener that has no channel
         String host = Alert.host();
-        List<WebChannel> channels = new ArrayList<>();
+        List<Channel> channels = new ArrayList<>();
         for (String url : webhooks) channels.add(channel(WebChannel.Shape.WEBHOOK, url, plugin, host, labels, sockets, env));
         for (String url : slack) channels.add(channel(WebChannel.Shape.SLACK, url, plugin, host, labels, sockets, env));
         for (String url : alertmanagers) {
             channels.add(channel(WebChannel.Shape.ALERTMANAGER, url, plugin, host, labels, sockets, env)
                     .endsAfter(java.time.Duration.ofSeconds(endsAfterSeconds)));
         }
-        for (WebChannel c : channels) {
-            Log.info("alerts also go to %s%s", c, insecure ? " (certificates NOT verified: --alert-insecure)" : "");
+        String proxySpec = proxy == null || proxy.equalsIgnoreCase("none") ? proxy : WebChannel.resolve(proxy, env);
+        for (Channel c : channels) ((WebChannel) c).via(Http.choose(((WebChannel) c).target(), proxySpec, env));
+        for (String key : pagerduty) {
+            PagerDuty pd = new PagerDuty(WebChannel.resolve(key, env), pagerdutyUrl, plugin, host, pagerdutySeverity, sockets, insecure);
+            channels.add(pd.via(Http.choose(pd.target(), proxySpec, env)));
+        }
+        for (String command : exec) {
+            channels.add(new ExecChannel(command, new WebChannel(WebChannel.Shape.WEBHOOK, "http://exec.invalid/", plugin, host, labels,
+                    null, false), ExecChannel.TIMEOUT));
+        }
+        for (Channel c : channels) {
+            Log.info("alerts also go to %s, %s%s", c, c.route(), insecure ? " (certificates NOT verified: --alert-insecure)" : "");
         }
         return channels;
     }

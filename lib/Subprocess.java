@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Subprocess {
     /** Secrets the plugins read from their environment; no child needs them. */
-    static final List<String> SECRETS = List.of(MailOptions.PASSWORD_ENV, "SUPERVISOR_PASSWORD");
+    static final List<String> SECRETS = List.of(MailOptions.PASSWORD_ENV, "SUPERVISOR_PASSWORD", "HTTPOK_AUTH");
 
     /** How it ended: the exit status (-1 when killed at the timeout) and the first bytes of stdout and stderr together. */
     public record Result(int status, String output, boolean timedOut) {}
@@ -28,8 +28,15 @@ public final class Subprocess {
 
     /** stdin: the bytes to feed, or null for /dev/null. At most maxOutput bytes of output are kept. */
     public static Result run(List<String> argv, byte[] stdin, Duration timeout, int maxOutput) throws IOException {
+        return run(argv, stdin, timeout, maxOutput, java.util.Map.of());
+    }
+
+    /** The same, with these variables added to the child's environment. */
+    public static Result run(List<String> argv, byte[] stdin, Duration timeout, int maxOutput, java.util.Map<String, String> env)
+            throws IOException {
         ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true);
         SECRETS.forEach(builder.environment()::remove);
+        builder.environment().putAll(env);
         if (stdin == null) builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process process = builder.start();
         ByteArrayOutputStream output = new ByteArrayOutputStream();

@@ -1,10 +1,6 @@
 package lib;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
-import java.net.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
@@ -23,12 +18,12 @@ import javax.net.ssl.SSLSocketFactory;
  * webhook (Mattermost, Rocket.Chat, Discord's /slack endpoint) or
  * Prometheus Alertmanager's v2 API. It renders an alert as the JSON it
  * posts, queued in an outbox like mail (the "envelope": subject for the
- * log, the JSON as body), and posts it with verified TLS, no proxy, no
- * redirects and bounded connect and read times. 408, 429 and 5xx are
+ * log, the JSON as body), and posts it through lib/Http: verified TLS, the
+ * proxy ChannelOptions chose (or none), no redirects, 10 s for the whole post. 408, 429 and 5xx are
  * retried; any other 4xx is final. The URL is a secret (a Slack URL is its
  * token): it is shown shortened, and can come from env:NAME or file:PATH.
  */
-public final class WebChannel implements Mail.Sender {
+public final class WebChannel implements Channel {
     public enum Shape { WEBHOOK, SLACK, ALERTMANAGER }
 
     static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -47,6 +42,7 @@ public final class WebChannel implements Mail.Sender {
     private final Map<String, String> labels;
     private final SSLSocketFactory sockets; // null: the JDK's default trust
     private final boolean insecure;
+    private Http.Proxy proxy; // null: direct
     private Duration endsAfter = RESOLVE_AFTER; // --alertmanager-ends-after
     private volatile Duration lifetime = RESOLVE_AFTER; // endsAfter, or longer when ticks are far apart (TICK_3600)
 
@@ -109,8 +105,12 @@ public final class WebChannel implements Mail.Sender {
     @Override
     public String toString() { return shown; }
 
-    /** True for a channel whose alerts end unless posted again (Alertmanager), and that is told when trouble ends. */
+    /** Alertmanager is told when trouble ends, and its alerts end unless posted again. */
+    @Override
     public boolean keepsState() { return shape == Shape.ALERTMANAGER; }
+
+    @Override
+    public Duration expiresAfter() { return shape == Shape.ALERTMANAGER ? endsAfter : null; }
 
     /** How long an Alertmanager alert stays open without being posted again (--alertmanager-ends-after). */
     public WebChannel endsAfter(Duration after) {
@@ -119,18 +119,14 @@ public final class WebChannel implements Mail.Sender {
         return this;
     }
 
-    Duration endsAfter() { return endsAfter; }
-
     /** Ticks this far apart: an alert posted again at a tick must outlive three of them. */
-    void ticksEvery(Duration tick) {
+    @Override
+    public void ticksEvery(Duration tick) {
         Duration three = tick.multipliedBy(3);
         lifetime = three.compareTo(endsAfter) > 0 ? three : endsAfter;
     }
 
     @Override
-    public String verb() { return "post"; }
-
-    /** The alert as this channel's message, ready to queue. */
     public Mail envelope(Alert alert) {
         return new Mail("", List.of(shown), alert.subject(), Json.write(payload(alert)));
     }
@@ -213,43 +209,29 @@ public final class WebChannel implements Mail.Sender {
 
     @Override
     public void send(Mail envelope) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) target.toURL().openConnection(Proxy.NO_PROXY);
-        if (c instanceof HttpsURLConnection https) {
-            if (sockets != null) https.setSSLSocketFactory(sockets);
-            if (insecure) https.setHostnameVerifier((h, session) -> true);
-        }
-        c.setInstanceFollowRedirects(false);
-        c.setConnectTimeout((int) TIMEOUT.toMillis());
-        c.setReadTimeout((int) TIMEOUT.toMillis());
-        c.setRequestMethod("POST");
-        c.setDoOutput(true);
-        c.setRequestProperty("Content-Type", "application/json");
-        c.setRequestProperty("User-Agent", "superlance-jbang");
-        byte[] body = envelope.body().getBytes(StandardCharsets.UTF_8);
+        Http.Client client = new Http.Client(proxy, sockets, insecure, "superlance-jbang");
+        Http.Response r;
         try {
-            c.setFixedLengthStreamingMode(body.length);
-            try (OutputStream out = c.getOutputStream()) {
-                out.write(body);
-            }
-            int status = c.getResponseCode();
-            if (status >= 200 && status < 300) return;
-            String said = said(c);
-            if (status == 408 || status == 429 || status >= 500) throw new IOException(shown + " answered HTTP " + status + said);
-            throw new Mail.Rejected(shown + " answered HTTP " + status + said); // a 4xx (or a redirect): the same post would fail again
+            r = Http.exchange(client, "POST", target, Map.of("Content-Type", "application/json"),
+                    envelope.body().getBytes(StandardCharsets.UTF_8), System.nanoTime() + TIMEOUT.toNanos(), 1000);
         } catch (IOException e) {
-            if (e instanceof Mail.Rejected || e.getMessage() != null && e.getMessage().startsWith(shown)) throw e;
             throw new IOException(shown + ": " + Log.describe(e).replace(target.toString(), shown)); // never the whole URL
-        } finally {
-            c.disconnect();
         }
+        if (r.status() >= 200 && r.status() < 300) return;
+        String said = r.text().strip().isEmpty() ? "" : ": " + r.text().strip();
+        if (r.status() == 408 || r.status() == 429 || r.status() >= 500) throw new IOException(shown + " answered HTTP " + r.status() + said);
+        throw new Mail.Rejected(shown + " answered HTTP " + r.status() + said); // a 4xx (or a redirect): the same post would fail again
     }
 
-    private static String said(HttpURLConnection c) {
-        try (InputStream in = c.getErrorStream() != null ? c.getErrorStream() : c.getInputStream()) {
-            String text = new String(in.readNBytes(1000), StandardCharsets.UTF_8).strip();
-            return text.isEmpty() ? "" : ": " + text;
-        } catch (IOException | RuntimeException e) {
-            return "";
-        }
+    /** The proxy posts go through (null: direct), as ChannelOptions chose it. */
+    public WebChannel via(Http.Proxy through) {
+        proxy = through;
+        return this;
     }
+
+    /** For the start-up line: "direct", or which proxy and where it came from (never its credentials). */
+    @Override
+    public String route() { return proxy == null ? "direct" : "through " + proxy; }
+
+    URI target() { return target; }
 }

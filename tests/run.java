@@ -52,13 +52,14 @@ class run {
 
     /**
      * What the end-to-end tests run, by command, and the Debian package that
-     * has it: supervisord itself, and a real Alertmanager for the channel tests.
+     * has it: supervisord itself, a real Alertmanager and a real HTTP proxy.
      */
     static final java.util.Map<String, String> PACKAGES = new java.util.LinkedHashMap<>();
 
     static {
         PACKAGES.put("supervisord", "supervisor");
         PACKAGES.put("prometheus-alertmanager", "prometheus-alertmanager");
+        PACKAGES.put("tinyproxy", "tinyproxy"); // a real HTTP proxy for the channels
         PACKAGES.put("python3", "python3"); // the tests' small servers and memory hogs
     }
 
@@ -67,6 +68,7 @@ class run {
         // httpok sets this before its first request, so that a --header 'Host: ...' is sent; in this JVM other tests
         // make HTTP requests first, and the JDK reads it once, when its HTTP client is first used.
         System.setProperty("sun.net.http.allowRestrictedHeaders", "true");
+        System.setProperty("jdk.http.auth.tunneling.disabledSchemes", ""); // lib/Http's, read once likewise
         List<DiscoverySelector> selectors = new ArrayList<>();
         for (String name : args) selectors.add(selectClass(name));
         if (selectors.isEmpty()) {
