@@ -18,6 +18,7 @@ import java.util.Map;
  */
 public final class ExecChannel implements Channel {
     static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final String SEP = "\u001f"; // ASCII's unit separator
 
     private final List<String> argv;
     private final WebChannel json; // renders the --webhook document
@@ -39,21 +40,25 @@ public final class ExecChannel implements Channel {
     @Override
     public String verb() { return "run"; }
 
-    /** The webhook document as the body; the variables, NAME=value a line, ride in the envelope's From (unused otherwise). */
+    /**
+     * The webhook document as the body; the variables, NAME=value apart by
+     * SEP (Mail keeps no newline in From), ride in the envelope's From, which
+     * nothing else reads for this channel.
+     */
     @Override
     public Mail envelope(Alert alert) {
         String process = alert.events().isEmpty() ? "" : alert.events().stream()
                 .map(e -> Selection.namespec(e.group(), e.process())).filter(n -> !n.isEmpty()).distinct()
                 .reduce((a, b) -> a + "," + b).orElse("");
-        String vars = "SUPERLANCE_SUBJECT=" + alert.subject().replaceAll("[\r\n]", " ") + "\nSUPERLANCE_PLUGIN=" + alert.plugin()
-                + "\nSUPERLANCE_PROCESS=" + process + "\nSUPERLANCE_STATUS=" + alert.status();
+        String vars = "SUPERLANCE_SUBJECT=" + alert.subject().replace(SEP, " ") + SEP + "SUPERLANCE_PLUGIN=" + alert.plugin()
+                + SEP + "SUPERLANCE_PROCESS=" + process + SEP + "SUPERLANCE_STATUS=" + alert.status();
         return new Mail(vars, List.of(toString()), alert.subject(), json.envelope(alert).body());
     }
 
     @Override
     public void send(Mail envelope) throws IOException {
         Map<String, String> env = new LinkedHashMap<>();
-        for (String line : envelope.from().split("\n")) env.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+        for (String line : envelope.from().split(SEP)) env.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
         Subprocess.Result r = Subprocess.run(argv, envelope.body().getBytes(StandardCharsets.UTF_8), timeout, 4096, env);
         if (r.timedOut()) throw new IOException(this + " did not finish within " + timeout.toSeconds() + " s (killed)");
         if (r.status() != 0) throw new IOException(this + " exited with status " + r.status() + (r.output().isEmpty() ? "" : ": " + r.output()));

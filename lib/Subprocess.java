@@ -20,6 +20,11 @@ import java.util.concurrent.TimeUnit;
 public final class Subprocess {
     /** Secrets the plugins read from their environment; no child needs them. */
     static final List<String> SECRETS = List.of(MailOptions.PASSWORD_ENV, "SUPERVISOR_PASSWORD", "HTTPOK_AUTH");
+    /** Variables an option named as env:NAME (a Slack URL, a routing key, a proxy's credentials): kept from children too. */
+    private static final java.util.Set<String> NAMED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** A variable that holds a secret the user pointed us at: no child gets it. */
+    public static void secret(String name) { NAMED.add(name); }
 
     /** How it ended: the exit status (-1 when killed at the timeout) and the first bytes of stdout and stderr together. */
     public record Result(int status, String output, boolean timedOut) {}
@@ -36,6 +41,7 @@ public final class Subprocess {
             throws IOException {
         ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true);
         SECRETS.forEach(builder.environment()::remove);
+        NAMED.forEach(builder.environment()::remove);
         builder.environment().putAll(env);
         if (stdin == null) builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process process = builder.start();

@@ -74,6 +74,7 @@ public final class WebChannel implements Channel {
     /** A URL as an option gives it: the URL itself, env:NAME or file:PATH (its first line). */
     public static String resolve(String spec, Map<String, String> env) throws IOException {
         if (spec.startsWith("env:")) {
+            Subprocess.secret(spec.substring(4)); // --exec scripts and sendmail never see it
             String value = env.get(spec.substring(4));
             if (value == null || value.isBlank()) throw new IllegalArgumentException("$" + spec.substring(4) + " is not set");
             return value.strip();
