@@ -1,6 +1,8 @@
 package lib;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,8 +19,24 @@ import picocli.CommandLine.Option;
  * one that is down never delays another.
  */
 public final class ChannelOptions {
-    @Option(names = "--webhook", paramLabel = "URL", description = "POST each alert as JSON here (repeatable; also env:NAME or file:PATH).")
     List<String> webhooks = new ArrayList<>();
+    List<Path> templates = new ArrayList<>(); // one per webhook, null: the webhook document
+    String strayTemplate; // a --webhook-template before any --webhook
+
+    @Option(names = "--webhook", paramLabel = "URL", description = "POST each alert as JSON here (repeatable; also env:NAME or file:PATH).")
+    void webhook(String url) {
+        webhooks.add(url);
+        templates.add(null);
+    }
+
+    // picocli calls these in the order of the command line: a template belongs to the --webhook just before it.
+    @Option(names = "--webhook-template", paramLabel = "FILE", description = "Post this JSON instead, for the --webhook given just "
+            + "before it: {{subject}}, {{text}}, {{host}}, {{plugin}}, {{status}}, {{process}}, {{excerpt}} (each JSON-escaped) and "
+            + "{{json}} (the whole document) are filled in. Examples for Teams, Telegram, Google Chat, ntfy: examples/templates/.")
+    void template(Path file) {
+        if (webhooks.isEmpty()) strayTemplate = file.toString();
+        else templates.set(templates.size() - 1, file);
+    }
 
     @Option(names = "--slack", paramLabel = "URL", description = "Post each alert to a Slack-style incoming webhook (Mattermost, "
             + "Rocket.Chat, Discord's /slack) (repeatable; also env:NAME or file:PATH).")
@@ -95,7 +113,23 @@ public final class ChannelOptions {
         if (!any()) return List.of(); // and no name lookup at start for a listener that has no channel
         String host = Alert.host();
         List<Channel> channels = new ArrayList<>();
-        for (String url : webhooks) channels.add(channel(WebChannel.Shape.WEBHOOK, url, plugin, host, labels, sockets, env));
+        if (strayTemplate != null) {
+            throw new IllegalArgumentException("--webhook-template " + strayTemplate + " comes before any --webhook: give it right after its --webhook URL");
+        }
+        for (int i = 0; i < webhooks.size(); i++) {
+            WebChannel c = channel(WebChannel.Shape.WEBHOOK, webhooks.get(i), plugin, host, labels, sockets, env);
+            Path file = templates.get(i);
+            if (file != null) {
+                String json;
+                try {
+                    json = Files.readString(file, StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("--webhook-template " + file + " cannot be read: " + Log.describe(e));
+                }
+                c.template(json, file.toString());
+            }
+            channels.add(c);
+        }
         for (String url : slack) channels.add(channel(WebChannel.Shape.SLACK, url, plugin, host, labels, sockets, env));
         for (String url : alertmanagers) {
             channels.add(channel(WebChannel.Shape.ALERTMANAGER, url, plugin, host, labels, sockets, env)

@@ -74,4 +74,81 @@ public final class Json {
         }
         out.append('"');
     }
+
+    /**
+     * Checks that a text is one JSON value (RFC 8259) and nothing more; an
+     * IllegalArgumentException says where and why. For --webhook-template,
+     * checked once at start: the plugins never need to read JSON otherwise.
+     */
+    public static void check(String text) {
+        int end = value(text, skip(text, 0));
+        if (skip(text, end) != text.length()) throw error(text, skip(text, end), "text after the JSON value");
+    }
+
+    private static int value(String t, int i) {
+        if (i >= t.length()) throw error(t, i, "a value is missing");
+        char c = t.charAt(i);
+        if (c == '{') return members(t, skip(t, i + 1), '}', true);
+        if (c == '[') return members(t, skip(t, i + 1), ']', false);
+        if (c == '"') return string(t, i);
+        for (String word : new String[] {"true", "false", "null"}) if (t.startsWith(word, i)) return i + word.length();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?").matcher(t);
+        if (m.find(i) && m.start() == i && m.end() > i) return m.end();
+        throw error(t, i, "unexpected '" + c + "'");
+    }
+
+    private static int members(String t, int i, char close, boolean object) {
+        if (i < t.length() && t.charAt(i) == close) return i + 1;
+        while (true) {
+            if (object) {
+                if (i >= t.length() || t.charAt(i) != '"') throw error(t, i, "a member name (a string) is expected");
+                i = skip(t, string(t, i));
+                if (i >= t.length() || t.charAt(i) != ':') throw error(t, i, "':' is expected");
+                i = skip(t, i + 1);
+            }
+            i = skip(t, value(t, i));
+            if (i < t.length() && t.charAt(i) == ',') {
+                i = skip(t, i + 1);
+                continue;
+            }
+            if (i < t.length() && t.charAt(i) == close) return i + 1;
+            throw error(t, i, "',' or '" + close + "' is expected");
+        }
+    }
+
+    private static int string(String t, int i) {
+        for (int j = i + 1; j < t.length(); j++) {
+            char c = t.charAt(j);
+            if (c == '"') return j + 1;
+            if (c < 0x20) throw error(t, j, "a control character inside a string");
+            if (c == '\\') {
+                if (j + 1 >= t.length()) break;
+                char e = t.charAt(++j);
+                if (e == 'u') {
+                    if (j + 4 >= t.length() || !t.substring(j + 1, j + 5).matches("[0-9a-fA-F]{4}")) throw error(t, j, "a bad \\u escape");
+                    j += 4;
+                } else if ("\"\\/bfnrt".indexOf(e) < 0) {
+                    throw error(t, j, "a bad escape \\" + e);
+                }
+            }
+        }
+        throw error(t, t.length(), "a string is not closed");
+    }
+
+    private static int skip(String t, int i) {
+        while (i < t.length() && " \t\r\n".indexOf(t.charAt(i)) >= 0) i++;
+        return i;
+    }
+
+    private static IllegalArgumentException error(String t, int at, String why) {
+        int line = 1;
+        for (int k = 0; k < Math.min(at, t.length()); k++) if (t.charAt(k) == '\n') line++;
+        return new IllegalArgumentException("line " + line + ": " + why);
+    }
+
+    /** A string as it goes inside JSON quotes: escaped, without the quotes. */
+    public static String escaped(String s) {
+        String quoted = write(s);
+        return quoted.substring(1, quoted.length() - 1);
+    }
 }

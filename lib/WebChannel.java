@@ -43,6 +43,8 @@ public final class WebChannel implements Channel {
     private final SSLSocketFactory sockets; // null: the JDK's default trust
     private final boolean insecure;
     private Http.Proxy proxy; // null: direct
+    private String template; // --webhook-template: the body, {{...}} filled in; null: the webhook document
+    private String templateFile; // its name, for the start-up line
     private Duration endsAfter = RESOLVE_AFTER; // --alertmanager-ends-after
     private volatile Duration lifetime = RESOLVE_AFTER; // endsAfter, or longer when ticks are far apart (TICK_3600)
 
@@ -129,7 +131,47 @@ public final class WebChannel implements Channel {
 
     @Override
     public Mail envelope(Alert alert) {
-        return new Mail("", List.of(shown), alert.subject(), Json.write(payload(alert)));
+        return new Mail("", List.of(shown), alert.subject(), template != null ? fill(template, alert) : Json.write(payload(alert)));
+    }
+
+    /** The placeholders a template may use; each value is JSON-escaped, {{json}} is the whole webhook document. */
+    static final List<String> PLACEHOLDERS = List.of("subject", "text", "host", "plugin", "status", "process", "excerpt", "json");
+
+    /**
+     * --webhook-template: this JSON is posted instead of the webhook
+     * document, with {{subject}}, {{text}}, {{host}}, {{plugin}},
+     * {{status}}, {{process}} and {{excerpt}} replaced by the alert's values,
+     * JSON-escaped (they belong inside a template's strings, and a log line
+     * never breaks it), and {{json}} by the whole webhook document. Refused
+     * (IllegalArgumentException) unless filled with sample values it is JSON.
+     */
+    public WebChannel template(String json, String file) {
+        Alert sample = new Alert(plugin, "app crashed at 2026-12-03 10:00:00,000 \"quoted\" \\ {{text}}",
+                "Process app exited\n\ttab \u0007 \"quote\" \\ </script> \ud83d\ude80",
+                List.of(new Alert.Event(Alert.Kind.CRASH, "g", "app", 1, "RUNNING", 1, Instant.now())), "log \"line\"\r\n");
+        try {
+            Json.check(fill(json, sample));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--webhook-template " + file + " is not JSON once filled in: " + e.getMessage());
+        }
+        template = json;
+        templateFile = file;
+        return this;
+    }
+
+    String fill(String json, Alert alert) {
+        String process = alert.events().stream().map(e -> Selection.namespec(e.group(), e.process())).filter(n -> !n.isEmpty())
+                .distinct().reduce((a, b) -> a + ", " + b).orElse("");
+        Map<String, String> values = Map.of("subject", alert.subject(), "text", alert.text(), "host", host, "plugin", alert.plugin(),
+                "status", alert.status(), "process", process, "excerpt", alert.excerpt() == null ? "" : alert.excerpt());
+        StringBuilder out = new StringBuilder();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{\\{(\\w+)\\}\\}").matcher(json);
+        while (m.find()) { // one pass: a value that holds "{{text}}" is not filled in again
+            String name = m.group(1);
+            String value = name.equals("json") ? Json.write(webhook(alert)) : values.containsKey(name) ? Json.escaped(values.get(name)) : m.group();
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(value));
+        }
+        return m.appendTail(out).toString();
     }
 
     @Override
@@ -232,7 +274,9 @@ public final class WebChannel implements Channel {
 
     /** For the start-up line: "direct", or which proxy and where it came from (never its credentials). */
     @Override
-    public String route() { return proxy == null ? "direct" : "through " + proxy; }
+    public String route() {
+        return (proxy == null ? "direct" : "through " + proxy) + (templateFile == null ? "" : ", body from " + templateFile);
+    }
 
     URI target() { return target; }
 }
