@@ -60,14 +60,6 @@ class MemmonMeasureE2ETest {
                 + "\nevents=TICK_5\nstderr_logfile=%(dir)s/" + name + ".err\nstopasgroup=true\nkillasgroup=true\n\n";
     }
 
-    private static int pid(Supervisord s, String namespec) {
-        try {
-            return s.unix().getProcessInfo(namespec).pid();
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
     @Test
     void pssCountsAPreforkedServersSharedPagesOnceAndRssFiveTimes() throws Exception {
         String sections = forks("by_rss") + forks("by_pss")
@@ -75,7 +67,7 @@ class MemmonMeasureE2ETest {
         try (Supervisord s = Supervisord.start(sections)) {
             s.awaitAllRunning(Duration.ofSeconds(60));
             Repo.await("the 4 children forked", Duration.ofSeconds(30), () -> Files.exists(dir.resolve("by_pss.mode.ready")));
-            int pss = pid(s, "by_pss:by_pss");
+            int pss = s.pidOf("by_pss:by_pss");
             assertTrue(s.read("mm_pss.err").contains("memory from /proc (PSS)"), "the start-up line says the measure: " + s.read("mm_pss.err"));
 
             Repo.await("RSS to restart by_rss", Duration.ofSeconds(60), () -> s.read("mm_rss.err").contains("restarting by_rss:by_rss"));
@@ -85,7 +77,7 @@ class MemmonMeasureE2ETest {
             int ticks = Repo.count(s.read("mm_pss.err"), "TICK_5: 1 checked, 0 over limit");
             Repo.await("two ticks of PSS under its limit", Duration.ofSeconds(60),
                     () -> Repo.count(s.read("mm_pss.err"), "TICK_5: 1 checked, 0 over limit") >= ticks + 2);
-            assertEquals(pss, pid(s, "by_pss:by_pss"), "PSS counts the shared 60 MB once: " + s.read("mm_pss.err"));
+            assertEquals(pss, s.pidOf("by_pss:by_pss"), "PSS counts the shared 60 MB once: " + s.read("mm_pss.err"));
 
             Files.writeString(dir.resolve("by_pss.mode"), "grow"); // a worker's own 120 MB
             Repo.await("PSS to restart by_pss", Duration.ofSeconds(60), () -> s.read("mm_pss.err").contains("restarting by_pss:by_pss"));

@@ -81,14 +81,6 @@ class RestartLimitsE2ETest {
                 + "\nevents=TICK_5\nstderr_logfile=%(dir)s/" + name + ".err\nstopasgroup=true\nkillasgroup=true\n\n";
     }
 
-    private static int pid(Supervisord s, String namespec) {
-        try {
-            return s.unix().getProcessInfo(namespec).pid();
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
     private static void awaitLog(Supervisord s, String name, String regex, int times) throws InterruptedException {
         Repo.await(name + " to log '" + regex + "' " + times + " time(s)", Duration.ofSeconds(90),
                 () -> Repo.count(s.read(name + ".err"), regex) >= times);
@@ -120,7 +112,7 @@ class RestartLimitsE2ETest {
                 + listener("memmon", "mm_limit", "-p looping=60MB --max-restarts 2 --within 1h -m limit@example.com");
         try (Supervisord s = Supervisord.start(sections)) {
             s.awaitAllRunning(Duration.ofSeconds(60));
-            int spiky = pid(s, "spiky:spiky");
+            int spiky = s.pidOf("spiky:spiky");
 
             // A steady hog: over on two ticks in a row, then restarted.
             awaitLog(s, "mm_for", "memmon: restarting steady:steady", 1);
@@ -134,15 +126,15 @@ class RestartLimitsE2ETest {
             Files.writeString(dir.resolve("spiky.mb"), "10"); // the nightly job is done (the next tick is ~5 s away)
             int ticks = Repo.count(s.read("mm_for.err"), "TICK_5: \\d+ checked");
             awaitLog(s, "mm_for", "TICK_5: \\d+ checked", ticks + 2);
-            assertEquals(spiky, pid(s, "spiky:spiky"), "a one-tick spike is no reason: " + s.read("mm_for.err"));
+            assertEquals(spiky, s.pidOf("spiky:spiky"), "a one-tick spike is no reason: " + s.read("mm_for.err"));
             assertTrue(!s.read("mm_for.err").contains("memmon: restarting spiky"), s.read("mm_for.err"));
 
             // --max-restarts 2: two restarts, one give-up alert, then nothing over the following ticks.
             awaitLog(s, "mm_limit", "giving up on looping:looping: restarted 2 times within 1h", 1);
-            int givenUp = pid(s, "looping:looping");
+            int givenUp = s.pidOf("looping:looping");
             ticks = Repo.count(s.read("mm_limit.err"), "TICK_5: \\d+ checked");
             awaitLog(s, "mm_limit", "TICK_5: \\d+ checked", ticks + 2);
-            assertEquals(givenUp, pid(s, "looping:looping"), "no third restart: " + s.read("mm_limit.err"));
+            assertEquals(givenUp, s.pidOf("looping:looping"), "no third restart: " + s.read("mm_limit.err"));
             assertEquals(2, Repo.count(s.read("mm_limit.err"), "memmon: restarting looping:looping"));
             Repo.await("the give-up mail", Duration.ofSeconds(30), () -> subjects("limit@example.com").size() == 3);
             assertEquals(List.of("memmon: process looping:looping restarted", "memmon: process looping:looping restarted",
@@ -163,10 +155,10 @@ class RestartLimitsE2ETest {
         try (Supervisord s = Supervisord.start(sections)) {
             s.awaitAllRunning(Duration.ofSeconds(60));
             awaitLog(s, "ok_limit", "giving up on web:web: restarted 2 times within 1h", 1);
-            int givenUp = pid(s, "web:web");
+            int givenUp = s.pidOf("web:web");
             int checks = Repo.count(s.read("ok_limit.err"), "TICK_5: status contacting");
             awaitLog(s, "ok_limit", "TICK_5: status contacting", checks + 2);
-            assertEquals(givenUp, pid(s, "web:web"), "no third restart: " + s.read("ok_limit.err"));
+            assertEquals(givenUp, s.pidOf("web:web"), "no third restart: " + s.read("ok_limit.err"));
             String url = "http://127.0.0.1:" + port + "/health";
             Repo.await("three mails", Duration.ofSeconds(30), () -> subjects("ops@example.com").size() == 3);
             assertEquals(List.of("httpok: " + url + ": bad status returned", "httpok: " + url + ": bad status returned",

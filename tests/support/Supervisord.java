@@ -142,6 +142,15 @@ final class Supervisord implements AutoCloseable {
 
     long pid() { return process.pid(); }
 
+    /** A program's pid as supervisord says it now (0: not running, or no answer). */
+    int pidOf(String namespec) {
+        try {
+            return unix().getProcessInfo(namespec).pid();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     /** Stops supervisord (SIGTERM, which stops its programs) and kills anything still alive after it. */
     @Override
     public void close() throws IOException, InterruptedException {
