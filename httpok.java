@@ -324,8 +324,7 @@ class httpok implements Callable<Integer> {
                 + " (down " + Sizes.duration(r.millis()) + ")";
         Log.info("%s", again);
         if (r.open() != null && !dryRun) {
-            String subject = "httpok" + (name == null ? "" : " [" + name + "]") + ": " + shown + ": healthy again";
-            alerts.recovered(r.open().resolved(subject, again + "\n" + check.line() + "\n"), recovery);
+            alerts.recovered(r.open().resolved(subject(shown + ": healthy again"), again + "\n" + check.line() + "\n"), recovery);
         }
         for (Alert open : history.closeAll()) { // give-up alerts: Alertmanager only
             if (!dryRun) alerts.recovered(open.resolved(open.subject(), "httpok: " + shown + " is healthy again.\n"), false);
@@ -394,22 +393,23 @@ class httpok implements Callable<Integer> {
         }
         List<String> missing = new ArrayList<>(programs);
         List<Alert.Event> events = new ArrayList<>();
-        boolean news = false; // anything but processes given up on: else this check is logged, not mailed again
+        int heldBack = 0; // selected processes the restart limit held back
         for (ProcessInfo p : processes) {
             if (!selection.includes(p)) continue;
             missing.removeIf(spec -> Selection.matches(spec, p.group(), p.name()));
             events.add(Alert.of(Alert.Kind.HEALTH, p));
-            news |= restart(p, report, check);
+            if (restart(p, report, check)) heldBack++;
         }
         if (!missing.isEmpty()) say(report, "Programs not restarted because they did not exist: " + missing);
-        if (!news && history.open(shown) != null) {
+        // Every selected process given up on, and this failure already alerted: logged, not mailed again and again.
+        if (!events.isEmpty() && heldBack == events.size() && history.open(shown) != null) {
             Log.info("every selected process is given up on: this failed check is logged, not mailed again");
             return;
         }
         mail(check, report, events);
     }
 
-    /** Restarts one process if it may; false when nothing happened but that it is given up on. */
+    /** Restarts (or starts) one process as it may; true when the restart limit held it back. */
     private boolean restart(ProcessInfo p, List<String> report, Check check) {
         String namespec = p.namespec();
         if (p.running() && (delay == null || p.uptime() >= delay) && !dryRun) {
@@ -419,11 +419,11 @@ class httpok implements Callable<Integer> {
                     giveUp(p, check);
                     say(report, namespec + " is in RUNNING state, NOT restarting: " + restartLimit.givingUp(namespec,
                             history.restarts(namespec).size()) + " (--max-restarts)");
-                    return false; // the give-up alert says it all
+                    return true;
                 }
                 case GIVEN_UP -> {
                     say(report, namespec + " is in RUNNING state, NOT restarting: given up on it (--max-restarts)");
-                    return false;
+                    return true;
                 }
                 case RESTART -> {
                     if (wasGivenUp) {
@@ -434,7 +434,7 @@ class httpok implements Callable<Integer> {
             }
         }
         restartOrStart(p, report, check);
-        return true;
+        return false;
     }
 
     /** --max-restarts reached: one alert, kept open in Alertmanager while httpok leaves the process alone. */
@@ -443,7 +443,7 @@ class httpok implements Callable<Integer> {
         List<History.Restart> restarts = history.restarts(namespec);
         String what = restartLimit.givingUp(namespec, restarts.size());
         Log.warn("%s", what);
-        Alert alert = new Alert("httpok", "httpok" + (name == null ? "" : " [" + name + "]") + ": " + what,
+        Alert alert = new Alert("httpok", subject(what),
                 restartLimit.givingUpText("httpok", namespec, "the check fails again: " + check.line(), restarts,
                         "What you can do: look at why " + namespec + " does not come up healthy (its log, its dependencies), "
                                 + "or restart it by hand once it is fixed."),
@@ -527,7 +527,12 @@ class httpok implements Callable<Integer> {
 
     /** Subject "httpok: URL: bad status returned", or with -n X "httpok [X]: ...". */
     String subject(Check check) {
-        return "httpok" + (name == null ? "" : " [" + name + "]") + ": " + shown + ": " + check.problem();
+        return subject(shown + ": " + check.problem());
+    }
+
+    /** "httpok: WHAT", or with -n X "httpok [X]: WHAT". */
+    String subject(String what) {
+        return "httpok" + (name == null ? "" : " [" + name + "]") + ": " + what;
     }
 
     /** Mails the report and keeps it open (Alertmanager) until a check passes. */

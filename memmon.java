@@ -280,17 +280,13 @@ class memmon implements Callable<Integer> {
     /**
      * The measure of a process in bytes (with -c, summed over its tree) and
      * how many descendants that counts, or null when it is gone or may not
-     * be read. RSS alone is the stat read of today; the other measures read
-     * smaps (or status) of the processes with a limit only. A descendant
-     * that may not be read is left out of the sum; a refusal is logged once per pid.
+     * be read. RSS alone is the stat (or table) entry already read, with no
+     * more I/O; the other measures read smaps (or status) of the processes
+     * with a limit only. A descendant that may not be read is left out of
+     * the sum; a refusal is logged once per pid.
      */
     long[] measure(ProcessInfo p, ProcessTable table) {
         int pid = p.pid();
-        if (measure == MemoryMeasure.RSS && !withSwap) {
-            if (table != null) return table.get(pid) == null ? null : new long[] {table.treeRss(pid), table.tree(pid).size() - 1};
-            ProcessTable.Entry entry = memory.read(pid);
-            return entry == null ? null : new long[] {entry.rss(), 0};
-        }
         List<Integer> pids = table != null ? table.tree(pid) : List.of(pid);
         if (pids.isEmpty()) return null;
         long sum = 0;

@@ -401,6 +401,14 @@ class HttpokTest {
     }
 
     @Test
+    void withoutAProcessToRestartEveryFailedCheckIsStillMailed() throws Exception {
+        httpok h = httpok("-m", "ops@example.com", "--max-restarts", "1", url()); // nothing selected: the limit holds nothing back
+        status = 500;
+        for (int i = 0; i < 3; i++) h.onEvent(AlertsTest.tick());
+        assertEquals(3, sent(h).size(), "as superlance: a mail per failed check");
+    }
+
+    @Test
     void withoutRecoveryNoMailSaysHealthyAgain() throws Exception {
         httpok h = httpok("-m", "ops@example.com", url());
         status = 500;

@@ -68,7 +68,9 @@ class MemmonMeasureE2ETest {
             s.awaitAllRunning(Duration.ofSeconds(60));
             Repo.await("the 4 children forked", Duration.ofSeconds(30), () -> Files.exists(dir.resolve("by_pss.mode.ready")));
             int pss = s.pidOf("by_pss:by_pss");
-            assertTrue(s.read("mm_pss.err").contains("memory from /proc (PSS)"), "the start-up line says the measure: " + s.read("mm_pss.err"));
+            // RUNNING comes before the JVM has written anything: wait for the line rather than read it at once.
+            Repo.await("the start-up line to say the measure", Duration.ofSeconds(30),
+                    () -> s.read("mm_pss.err").contains("memory from /proc (PSS)"));
 
             Repo.await("RSS to restart by_rss", Duration.ofSeconds(60), () -> s.read("mm_rss.err").contains("restarting by_rss:by_rss"));
             assertTrue(s.read("mm_rss.err").matches("(?s).*restarting by_rss:by_rss: RSS \\d+ bytes with its 4 descendant\\(s\\).*"),
