@@ -2,14 +2,14 @@
 //JAVA 17+
 //SOURCES lib/*.java
 //DESCRIPTION crashmail: mail when a supervisord program exits unexpectedly, with crash loops folded. Drop-in for superlance's crashmail.
-//JAVA_OPTIONS -XX:+UseSerialGC -XX:-UsePerfData -Xms4m -Xmn1m -Xmx32m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -Xss512k -XX:+DisplayVMOutputToStderr -Xlog:disable -Xlog:all=warning:stderr
+//JAVA_OPTIONS -XX:+UseSerialGC -XX:-UsePerfData -XX:+UnlockDiagnosticVMOptions -XX:GuaranteedSafepointInterval=0 -XX:AsyncDeflationInterval=60000 -Xms4m -Xmn1m -Xmx32m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -Xss512k -XX:+DisplayVMOutputToStderr -Xlog:disable -Xlog:all=warning:stderr
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import lib.Alert;
 import lib.Alerts;
@@ -101,6 +101,8 @@ class crashmail implements Callable<Integer> {
     History history = new History(); // crashes since each process was last fine, and the alert open for it
     boolean tracking; // recoveries tracked: --recovery, or an Alertmanager channel
     java.util.Map<String, String> env; // SUPERVISOR_PROCESS_NAME names this listener in a warning
+    ScheduledThreadPoolExecutor clock; // ends crash loops' windows and sees recoveries; null until served
+    ScheduledFuture<?> ticking; // the clock's check, while something can come due (keepClock)
 
     public static void main(String... args) {
         System.exit(Cli.execute(new crashmail(), args));
@@ -128,12 +130,12 @@ class crashmail implements Callable<Integer> {
                 outbox != null ? "to " + email : alerts.any() ? "off (no -m)" : "off (no -m): crashes are only logged",
                 storm.enabled() ? "crash loops folded after " + foldAfter + " mails in " + foldWindow + " s" : "no folding",
                 recovery.describe(alerts));
-        ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(task -> {
+        clock = new ScheduledThreadPoolExecutor(1, task -> {
             Thread t = new Thread(task, "crashmail-summaries");
             t.setDaemon(true);
             return t;
         });
-        clock.scheduleWithFixedDelay(this::summariesDue, 1, 1, TimeUnit.SECONDS);
+        clock.setRemoveOnCancelPolicy(true);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             synchronized (this) {
                 summaries(storm.all()); // a crash loop still open at exit is reported now
@@ -164,14 +166,38 @@ class crashmail implements Callable<Integer> {
      */
     synchronized void summariesDue() {
         summaries(storm.due(System.currentTimeMillis()));
-        if (!tracking) return;
-        recoveries();
-        if (history.seesRunning()) { // else no recovery can be seen, and an alert ends by itself after a while
-            for (Alert open : history.due(alerts.repostMillis(0))) alerts.repost(open);
+        if (tracking) {
+            recoveries();
+            if (history.seesRunning()) { // else no recovery can be seen, and an alert ends by itself after a while
+                for (Alert open : history.due(alerts.repostMillis(0))) alerts.repost(open);
+            }
+        }
+        keepClock();
+    }
+
+    /**
+     * The clock looks once a second while something can come due: a crash
+     * loop's window is open, or (tracking recoveries) a process is remembered.
+     * With nothing of the kind it is stopped, and an idle crashmail does
+     * not wake up at all (docs/performance.md); the next crash starts it again.
+     */
+    private void keepClock() {
+        if (clock == null) return; // not serving (a test calls onEvent itself)
+        boolean pending = !storm.isEmpty() || tracking && history.size() > 0;
+        if (pending && ticking == null) {
+            ticking = clock.scheduleWithFixedDelay(this::summariesDue, 1, 1, TimeUnit.SECONDS);
+        } else if (!pending && ticking != null) {
+            ticking.cancel(false);
+            ticking = null;
         }
     }
 
     synchronized void onEvent(Event event) {
+        handle(event);
+        keepClock();
+    }
+
+    private void handle(Event event) {
         boolean crash = event.name().equals("PROCESS_STATE_EXITED") && !event.expected();
         if (!selection.includes(event.groupName(), event.processName())) return;
         if (tracking && event.isProcessState()) recovery.watch(event, crash, history, env);

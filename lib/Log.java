@@ -1,6 +1,7 @@
 package lib;
 
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Locale;
@@ -67,9 +68,15 @@ public final class Log {
     public static void error(String format, Object... args) { line("ERROR", format, args); }
 
     private static void line(String level, String format, Object... args) {
-        String text = args.length == 0 ? format : String.format(PLAIN, format, args);
+        // "%s" is what most lines are (a crash line per event): no Formatter for it.
+        String text = args.length == 0 ? format
+                : format.equals("%s") && args.length == 1 ? String.valueOf(args[0]) : String.format(PLAIN, format, args);
         // A message is one line: a newline from event data must not forge a second one.
-        text = text.replace("\r", "\\r").replace("\n", "\\n");
-        out.println(asctime(System.currentTimeMillis()) + " " + level + " " + name + ": " + text);
+        if (text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) text = text.replace("\r", "\\r").replace("\n", "\\n");
+        // One write a line: println would encode and write the text and its newline apart.
+        byte[] bytes = (asctime(System.currentTimeMillis()) + " " + level + " " + name + ": " + text + "\n").getBytes(StandardCharsets.UTF_8);
+        PrintStream to = out;
+        to.write(bytes, 0, bytes.length);
+        to.flush();
     }
 }

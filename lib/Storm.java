@@ -39,6 +39,9 @@ public final class Storm {
 
     public boolean enabled() { return limit > 0 && windowMillis > 0; }
 
+    /** True when no window is open and no summary waits: nothing can come due. */
+    public synchronized boolean isEmpty() { return windows.isEmpty() && ended.isEmpty(); }
+
     /**
      * True when the alert goes out as usual; false when it was folded into
      * the key's summary. `now` is epoch milliseconds.

@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -77,11 +76,7 @@ public final class Supervisor {
     }
 
     /** Closes unix sockets whose call ran past its timeout (blocking channels have no read timeout). */
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "rpc-timeout");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ScheduledExecutorService WATCHDOG = Watchdog.start("rpc-timeout");
 
     /** A call that got no answer in time (the server may still be doing what it was asked). */
     public static final class TimedOut extends IOException {
