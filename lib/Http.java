@@ -35,6 +35,9 @@ public final class Http {
         // Proxy credentials for a CONNECT tunnel go as Basic auth: the JDK refuses Basic for tunnels unless told
         // (read once, when its HTTP client first loads). They are only ever sent to the proxy the user named.
         System.setProperty("jdk.http.auth.tunneling.disabledSchemes", "");
+        // A new connection for every request, as superlance's httpok made: a check proves that the service still
+        // accepts one, and no connection is kept with its "Keep-Alive-Timer" thread waking every 5 s to expire it.
+        System.setProperty("http.keepAlive", "false");
     }
 
     /** How one request is made: through which proxy (null: direct), trusting what, saying who. */

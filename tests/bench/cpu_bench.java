@@ -3,6 +3,9 @@
 //DESCRIPTION Benchmark: CPU per event, per check and per idle minute of each listener, driven over its pipes. Prints measurements; asserts nothing.
 //SOURCES ../support/Repo.java
 //SOURCES ../support/Frames.java
+//SOURCES ../support/Cpu.java
+//SOURCES ../support/TestTls.java
+//SOURCES ../support/Sockets.java
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.InputStream;
@@ -24,15 +27,15 @@ import java.util.Map;
  * and again. For the crash plugins, EVENTS PROCESS_STATE_EXITED (or
  * _FATAL) events, after a warm-up of a fifth as many: wall time per round
  * trip and CPU per event. For httpok, 200 TICK_5 events, each a GET of a
- * healthy URL served here: CPU per check. Then IDLE_SECONDS with nothing
- * sent: CPU per idle minute. CPU is utime + stime of the listener's process
- * tree from /proc/PID/stat (the kept command runs one JVM; JBang's, when
- * there, is counted too). With SUPERLANCE set, superlance's plugins
+ * healthy URL served here (then the same over HTTPS, its
+ * certificate trusted with --ca): CPU per check. Then IDLE_SECONDS with nothing
+ * sent: CPU per idle minute. CPU is the time on a CPU of the listener's
+ * process tree, from schedstat (tests/support/Cpu.java; the kept command
+ * runs one JVM; JBang's, when there, is counted too). With SUPERLANCE set, superlance's plugins
  * (python3 -m superlance.X) are measured the same way beside ours. memmon's
  * tick needs a supervisord: tests/bench/memmon_bench.java.
  */
 class cpu_bench {
-    static final long TICKS_PER_SECOND = 100; // USER_HZ on Linux
     static final long PAGE = 4096;
 
     record Plugin(String name, List<String> args, String event, String payload) {}
@@ -47,6 +50,14 @@ class cpu_bench {
             exchange.close();
         });
         web.start();
+        com.sun.net.httpserver.HttpsServer secure = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        secure.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(TestTls.serverContext()));
+        secure.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(200, 2);
+            exchange.getResponseBody().write("ok".getBytes(StandardCharsets.UTF_8));
+            exchange.close();
+        });
+        secure.start();
         String exited = "processname:web groupname:web from_state:RUNNING expected:0 pid:4242";
         String batch = "-t ops@example.com -f s@example.com -H 127.0.0.1:1 -i 1000";
         List<Plugin> plugins = List.of(
@@ -54,7 +65,9 @@ class cpu_bench {
                 new Plugin("fatalmailbatch", split(batch), "PROCESS_STATE_FATAL", "processname:web groupname:web from_state:BACKOFF"),
                 new Plugin("crashsms", split(batch), "PROCESS_STATE_EXITED", exited),
                 new Plugin("crashmail", List.of("-a"), "PROCESS_STATE_EXITED", exited),
-                new Plugin("httpok", List.of("http://127.0.0.1:" + web.getAddress().getPort() + "/health"), "TICK_5", "when:0"));
+                new Plugin("httpok", List.of("http://127.0.0.1:" + web.getAddress().getPort() + "/health"), "TICK_5", "when:0"),
+                new Plugin("httpok", List.of("--ca", TestTls.caPem().toString(), "https://127.0.0.1:" + secure.getAddress().getPort() + "/health"),
+                        "TICK_5", "when:0"));
         for (String plugin : List.of("crashmailbatch", "fatalmailbatch", "crashsms", "crashmail", "httpok")) Repo.build(plugin + ".java");
         System.out.printf("%-16s %-10s %8s %12s %12s %14s %10s%n", "plugin", "by", "events", "wall us/rt", "CPU us/event",
                 "CPU ms/idle min", "RSS MiB");
@@ -63,7 +76,7 @@ class cpu_bench {
             List<String> ours = new ArrayList<>(List.of(Repo.launcher(), p.name() + ".java"));
             ours.addAll(p.args());
             measure(p, "ours", ours, Map.of(), p.event().equals("TICK_5") ? 200 : events, idle);
-            if (superlance != null) {
+            if (superlance != null && !p.args().contains("--ca")) { // superlance's httpok has no way to trust a test CA
                 List<String> theirs = new ArrayList<>(List.of(System.getenv().getOrDefault("SUPERLANCE_PYTHON", "/usr/bin/python3"),
                         "-m", "superlance." + p.name()));
                 theirs.addAll(p.args());
@@ -75,6 +88,7 @@ class cpu_bench {
             }
         }
         web.stop(0);
+        secure.stop(0);
     }
 
     static List<String> split(String words) { return Arrays.asList(words.split(" ")); }
@@ -90,16 +104,16 @@ class cpu_bench {
             Frames.expect(out, "READY\n");
             int serial = 0;
             for (int i = 0; i < Math.max(1, events / 5); i++) roundTrip(in, out, p, serial++); // warm-up
-            long cpu = cpuTicks(listener.pid());
+            long cpu = Cpu.nanos(listener.pid());
             long start = System.nanoTime();
             for (int i = 0; i < events; i++) roundTrip(in, out, p, serial++);
             long wallNanos = System.nanoTime() - start;
-            long used = cpuTicks(listener.pid()) - cpu;
-            long beforeIdle = cpuTicks(listener.pid());
+            long used = Cpu.nanos(listener.pid()) - cpu;
+            long beforeIdle = Cpu.nanos(listener.pid());
             Thread.sleep(idle * 1000L);
-            long idleTicks = cpuTicks(listener.pid()) - beforeIdle;
-            System.out.printf("%-16s %-10s %8d %12.1f %12.1f %14.1f %10.1f%n", p.name(), by, events, wallNanos / 1000.0 / events,
-                    used * 1_000_000.0 / TICKS_PER_SECOND / events, idleTicks * 1000.0 / TICKS_PER_SECOND * 60 / idle,
+            long idleNanos = Cpu.nanos(listener.pid()) - beforeIdle;
+            System.out.printf("%-16s %-10s %8d %12.1f %12.1f %14.1f %10.1f%n", p.name() + (p.args().contains("--ca") ? " https" : ""), by, events, wallNanos / 1000.0 / events,
+                    used / 1000.0 / events, idleNanos < 0 ? Double.NaN : idleNanos / 1e6 * 60 / idle, // NaN: a thread ended (Cpu.java)
                     rss(listener.pid()) / 1048576.0);
             in.close();
             listener.waitFor();
@@ -114,23 +128,6 @@ class cpu_bench {
         in.flush();
         Frames.expect(out, "RESULT 2\nOK");
         Frames.expect(out, "READY\n");
-    }
-
-    /** utime + stime of the process and its descendants, in clock ticks. */
-    static long cpuTicks(long pid) {
-        long sum = ticks(pid);
-        for (ProcessHandle h : ProcessHandle.of(pid).map(ph -> ph.descendants().toList()).orElse(List.of())) sum += ticks(h.pid());
-        return sum;
-    }
-
-    static long ticks(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15
-        } catch (Exception e) {
-            return 0;
-        }
     }
 
     static long rss(long pid) {
