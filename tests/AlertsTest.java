@@ -1,5 +1,6 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,6 +100,26 @@ class AlertsTest {
         assertEquals(2, exitStatus(new crashmail(), "-a", "--fold-window", "ten"));
         assertEquals(2, exitStatus(new crashmail(), "-a", "--bogus"));
         assertEquals(0, exitStatus(new crashmail(), "--version"));
+    }
+
+    @Test
+    void crashmailsClockRunsOnlyWhileSomethingCanComeDue() {
+        crashmail plugin = crashmail(null, "-a");
+        crashmail unfolded = crashmail(null, "-a", "--fold-after", "0");
+        plugin.clock = unfolded.clock = new java.util.concurrent.ScheduledThreadPoolExecutor(1);
+        try {
+            plugin.onEvent(fatal("web", "web"));
+            assertNull(plugin.ticking, "no crash, no window: the clock stays stopped");
+            plugin.onEvent(exited("web", "web", 101, false));
+            assertNotNull(plugin.ticking, "a crash opens a crash loop's window, which the clock must end");
+            plugin.storm.take("web:web"); // the window is gone (as when a recovery takes it)
+            plugin.summariesDue();
+            assertNull(plugin.ticking, "nothing left to come due: the clock stops");
+            unfolded.onEvent(exited("web", "web", 102, false));
+            assertNull(unfolded.ticking, "without folding or recoveries a crash leaves nothing to come due");
+        } finally {
+            plugin.clock.shutdownNow();
+        }
     }
 
     @Test

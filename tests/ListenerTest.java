@@ -49,6 +49,22 @@ class ListenerTest {
     }
 
     @Test
+    void eachAnswerAndTheNextReadyGoOutInOneWrite() {
+        // One write, so one wake-up of supervisord an event (docs/performance.md); it reads both tokens from it.
+        List<String> writes = new ArrayList<>();
+        java.io.OutputStream counting = new java.io.OutputStream() {
+            @Override
+            public void write(int b) { writes.add(String.valueOf((char) b)); }
+
+            @Override
+            public void write(byte[] b, int off, int len) { writes.add(new String(b, off, len, StandardCharsets.US_ASCII)); }
+        };
+        String input = Frames.frame("TICK_5", 1, "when:1") + Frames.frame("TICK_5", 2, "when:2");
+        assertEquals(0, new Listener(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), counting).run(events::add));
+        assertEquals(List.of("READY\n", "RESULT 2\nOKREADY\n", "RESULT 2\nOKREADY\n"), writes);
+    }
+
+    @Test
     void lenCountsCodePointsNotBytesNorJavaChars() {
         // é is 2 bytes, € 3 bytes, 😀 4 bytes and two Java chars: each is one character for supervisor.
         String data = "é€😀 done";
