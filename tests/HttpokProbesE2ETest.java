@@ -99,9 +99,12 @@ class HttpokProbesE2ETest {
         String secureUrl = service(sections, "secure", Repo.freePort(), "auth alice:pw-s3cret t0ken app.example.com");
         int laterPort = Repo.freePort();
         int closedPort = Repo.freePort();
-        // Fails to start until the test creates its "ok" file; then it serves HTTP on laterPort.
-        sections.append("[program:later]\ncommand=/bin/sh -c 'test -f ").append(dir.resolve("ok")).append(" && exec /usr/bin/python3 -m http.server ")
-                .append(laterPort).append(" --bind 127.0.0.1'\nstartsecs=1\nstartretries=0\nstopasgroup=true\nkillasgroup=true\n\n");
+        // Its first start fails (FATAL: no retries) and leaves a mark; every start after that serves HTTP on
+        // laterPort. The mark is its own, so no tick of httpok can come between FATAL and the test's next step.
+        Path tried = dir.resolve("later.tried");
+        sections.append("[program:later]\ncommand=/bin/sh -c 'test -f ").append(tried).append(" && exec /usr/bin/python3 -m http.server ")
+                .append(laterPort).append(" --bind 127.0.0.1; touch ").append(tried).append("; exit 1'\nstartsecs=1\nstartretries=0\n")
+                .append("stopasgroup=true\nkillasgroup=true\n\n");
         Path auth = dir.resolve("auth");
         Files.writeString(auth, "alice:pw-s3cret\n");
         sections.append(httpok("check_flaky", "-p flaky --failures 3 -m flaky@example.com " + flakyUrl))
@@ -144,15 +147,7 @@ class HttpokProbesE2ETest {
                     && s.read("check_tcpdown.err").contains("error contacting tcp://127.0.0.1:" + closedPort + ": "));
             assertFalse(s.read("check_tcpup.err").contains("would restart"), s.read("check_tcpup.err"));
 
-            // --start-stopped: the FATAL program is started once it can run, and then passes its check.
-            Repo.await("later to be FATAL", Duration.ofSeconds(30), () -> {
-                try {
-                    return s.unix().getProcessInfo("later").statename().equals("FATAL");
-                } catch (IOException e) {
-                    return false;
-                }
-            });
-            Files.writeString(dir.resolve("ok"), "");
+            // --start-stopped: the program that went FATAL is started, and then passes its check.
             s.awaitRunning(Duration.ofSeconds(60), List.of("later:later"));
             String laterMail = mailTo("later@example.com");
             assertTrue(laterMail.contains("later:later is in FATAL state") && laterMail.contains("starting it (--start-stopped)\nlater:later started"),
