@@ -35,8 +35,17 @@ public final class Smtp implements Mail.Sender {
         }
     }
 
+    /**
+     * Times each write to the server. Without one of its own, Angus Mail
+     * starts a thread pool for every connection and shuts it down after.
+     */
+    private static final java.util.concurrent.ScheduledExecutorService WRITE_TIMEOUTS = Watchdog.start("smtp-write-timeout");
+
     private final Settings settings;
     private final SSLSocketFactory sockets; // null: the JDK's default trust
+    // Kept from mail to mail: a new Session looks its providers up in every jar on the class path.
+    private Session session;
+    private String sessionFrom; // the envelope From the session was made for
 
     public Smtp(Settings settings) {
         this.settings = settings;
@@ -74,7 +83,7 @@ public final class Smtp implements Mail.Sender {
 
     @Override
     public void send(Mail mail) throws IOException {
-        Session session = Session.getInstance(properties(mail.from()));
+        Session session = session(mail.from());
         MimeMessage message;
         try {
             message = mail.toMime(session);
@@ -128,6 +137,14 @@ public final class Smtp implements Mail.Sender {
         return -1;
     }
 
+    private synchronized Session session(String envelopeFrom) {
+        if (session == null || !envelopeFrom.equals(sessionFrom)) {
+            session = Session.getInstance(properties(envelopeFrom));
+            sessionFrom = envelopeFrom;
+        }
+        return session;
+    }
+
     private Properties properties(String envelopeFrom) {
         Properties p = new Properties();
         String ms = String.valueOf(settings.timeout().toMillis());
@@ -136,6 +153,7 @@ public final class Smtp implements Mail.Sender {
         p.put("mail.smtp.connectiontimeout", ms);
         p.put("mail.smtp.timeout", ms);
         p.put("mail.smtp.writetimeout", ms);
+        p.put("mail.smtp.executor.writetimeout", WRITE_TIMEOUTS);
         p.put("mail.smtp.from", envelopeFrom);
         p.put("mail.smtp.auth", String.valueOf(settings.user() != null));
         p.put("mail.smtp.sendpartial", "true"); // one refused recipient must not cost the others their alert
