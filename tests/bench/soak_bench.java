@@ -27,9 +27,10 @@ import lib.ProcessTable;
  * exit 1; each crash is three PROCESS_STATE events: STARTING, RUNNING,
  * EXITED; the end says how many a second that made) and the
  * six listeners, as a user would set them up: the batch plugins mailing
- * every minute to an SMTP server started here, crashmail mailing each crash
- * (crash loops folded), memmon -a 1GB and httpok checking a healthy URL
- * served here, both on TICK_5. Every SAMPLE_SECONDS it prints each
+ * every minute to an SMTP server started here (on TICK_60, the only tick
+ * superlance's count unless told otherwise with -e), crashmail mailing each
+ * crash (crash loops folded), memmon -a 1GB and httpok checking a healthy
+ * URL served here, both on TICK_5. Every SAMPLE_SECONDS it prints each
  * listener's RSS (MiB, from /proc/PID/stat); at the end, for each, RSS at
  * the 5th minute, at the end, and the difference, where that difference
  * lies (/proc/PID/smaps: libjvm.so, the class data archives, other files,
@@ -87,7 +88,8 @@ class soak_bench {
         commands.forEach((name, command) -> sections.append("[eventlistener:").append(name).append("]\ncommand=")
                 .append(superlance == null ? Repo.launcher() + " " + Repo.ROOT.resolve(command.split(" ")[0]) : "/usr/bin/python3 -m superlance." + name)
                 .append(command.substring(command.indexOf(' '))).append('\n')
-                .append("events=").append(name.equals("memmon") || name.equals("httpok") ? "TICK_5" : "PROCESS_STATE,TICK_5")
+                .append("events=").append(name.equals("memmon") || name.equals("httpok") ? "TICK_5"
+                        : name.equals("crashmail") ? "PROCESS_STATE,TICK_5" : "PROCESS_STATE,TICK_60") // superlance's batch plugins count TICK_60 alone
                 .append("\nbuffer_size=1000\nstderr_logfile=%(dir)s/").append(name).append(".log\n").append(env).append('\n'));
         try (Supervisord s = Supervisord.start(sections.toString(), "info")) {
             Map<String, Integer> pids = new LinkedHashMap<>();
