@@ -1,12 +1,16 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//DESCRIPTION Benchmark: CPU per event, per check and per idle minute of each listener, driven over its pipes. Prints measurements; asserts nothing.
+//DESCRIPTION Benchmark: CPU per event, per check, per batch mail and per idle minute of each listener, driven over its pipes. Prints measurements; asserts nothing.
+//DEPS com.icegreen:greenmail:2.1.13
+//DEPS org.slf4j:slf4j-nop:1.7.36
 //SOURCES ../support/Repo.java
 //SOURCES ../support/Frames.java
 //SOURCES ../support/Cpu.java
 //SOURCES ../support/TestTls.java
 //SOURCES ../support/Sockets.java
 
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
 import com.sun.net.httpserver.HttpServer;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -29,7 +33,10 @@ import java.util.Map;
  * trip and CPU per event. For httpok, 200 TICK_5 events, each a GET of a
  * healthy URL served here (then the same over HTTPS, its
  * certificate trusted with --ca): CPU per check. Then IDLE_SECONDS with nothing
- * sent: CPU per idle minute. CPU is the time on a CPU of the listener's
+ * sent: CPU per idle minute. For crashmailbatch and crashsms, also a
+ * minute of the soak's crash loop 60 times over: 80 crashes, then a TICK_60
+ * that ends the batch and its mail goes to an SMTP server started here
+ * (GreenMail): CPU per batch, the 80 events and the mail. CPU is the time on a CPU of the listener's
  * process tree, from schedstat (tests/support/Cpu.java; the kept command
  * runs one JVM; JBang's, when there, is counted too). With SUPERLANCE set, superlance's plugins
  * (python3 -m superlance.X) are measured the same way beside ours. memmon's
@@ -87,8 +94,63 @@ class cpu_bench {
                 }
             }
         }
+        System.out.printf("%n%-16s %-10s %8s %16s%n", "plugin", "by", "batches", "CPU ms/batch");
+        for (String plugin : List.of("crashmailbatch", "crashsms")) {
+            measureBatches(plugin, "ours", List.of(Repo.launcher(), plugin + ".java"), Map.of());
+            if (superlance != null) measureBatches(plugin, "superlance", List.of(System.getenv().getOrDefault("SUPERLANCE_PYTHON", "/usr/bin/python3"),
+                    "-m", "superlance." + plugin), Map.of("PYTHONPATH", superlance));
+        }
         web.stop(0);
         secure.stop(0);
+    }
+
+    static final int BATCHES = 60, CRASHES_PER_BATCH = 80; // the soak's hour: about 80 crashes a minute, a mail a minute
+
+    /**
+     * A crash loop's minute, BATCHES times: CRASHES_PER_BATCH exits, then a
+     * TICK_60 that ends the interval (-i 1), and the mail it sends. After a
+     * warm-up of a fifth as many. The JIT counts calls, not minutes, so this
+     * runs the mail's code as often, between as many events, as an hour does.
+     */
+    static void measureBatches(String plugin, String by, List<String> launch, Map<String, String> env) throws Exception {
+        GreenMail smtp = new GreenMail(new ServerSetup(Repo.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        smtp.start();
+        List<String> command = new ArrayList<>(launch);
+        command.addAll(split("-t ops@example.com -f s@example.com -H 127.0.0.1:" + smtp.getSmtp().getPort() + " -i 1"));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(Repo.ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("SUPERVISOR_SERVER_URL", "unix:///nonexistent/supervisor.sock");
+        builder.environment().putAll(env);
+        Process listener = builder.start();
+        try {
+            InputStream out = listener.getInputStream();
+            OutputStream in = listener.getOutputStream();
+            Frames.expect(out, "READY\n");
+            Plugin exit = new Plugin(plugin, List.of(), "PROCESS_STATE_EXITED", "processname:web groupname:web from_state:RUNNING expected:0 pid:4242");
+            Plugin tick = new Plugin(plugin, List.of(), "TICK_60", "when:0");
+            int serial = 0, warm = BATCHES / 5;
+            long cpu = 0;
+            for (int b = 0; b < warm + BATCHES; b++) {
+                if (b == warm) cpu = Cpu.nanos(listener.pid());
+                for (int i = 0; i < CRASHES_PER_BATCH; i++) roundTrip(in, out, exit, serial++);
+                roundTrip(in, out, tick, serial++);
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (smtp.getReceivedMessages().length <= b) {
+                    if (System.nanoTime() > deadline) throw new IllegalStateException("batch " + (b + 1) + " was not mailed within 30 s");
+                    Thread.sleep(1);
+                }
+                // The server has the mail before the client's QUIT: a TICK before that would find the
+                // outbox busy and hold the next batch (as it should), and this count would drift.
+                Thread.sleep(50);
+            }
+            long used = Cpu.nanos(listener.pid()) - cpu;
+            System.out.printf("%-16s %-10s %8d %16.2f%n", plugin, by, BATCHES, used / 1e6 / BATCHES);
+            in.close();
+            listener.waitFor();
+        } finally {
+            listener.descendants().forEach(ProcessHandle::destroyForcibly);
+            listener.destroyForcibly();
+            smtp.stop();
+        }
     }
 
     static List<String> split(String words) { return Arrays.asList(words.split(" ")); }
