@@ -6,6 +6,7 @@
 //SOURCES ../../lib/*.java
 //SOURCES ../support/Repo.java
 //SOURCES ../support/Supervisord.java
+//SOURCES ../support/Cpu.java
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
@@ -22,6 +23,7 @@ import lib.ProcessTable;
 /**
  * ./jbang tests/bench/soak_bench.java [MINUTES [SAMPLE_SECONDS]]   (default: 60 20)
  * NMT=1 ./jbang tests/bench/soak_bench.java 60                       (adds the JVM's native memory summaries)
+ * IDLE=1 ./jbang tests/bench/soak_bench.java 10                      (nothing crashes: what an idle listener costs)
  *
  * One supervisord runs two programs that crash in a loop (sleep 1.5, then
  * exit 1; each crash is three PROCESS_STATE events: STARTING, RUNNING,
@@ -44,6 +46,11 @@ import lib.ProcessTable;
  * SUPERLANCE=dir runs superlance's six instead (python3 -m superlance.X
  * from dir, the same command lines: they are drop-ins) for their figures;
  * its crashmail has no SMTP and pipes each mail to `cat >/dev/null`.
+ * IDLE=1 runs two programs that sleep instead, and the batch plugins on
+ * PROCESS_STATE,TICK_5: every listener gets a tick every 5 s and has
+ * nothing to do (issue 28's idle case). The CPU is then also summed from
+ * /proc/PID/task/TID/schedstat (nanoseconds, live threads only; the clock
+ * ticks above count a child that ended, such as superlance's `ps`).
  */
 class soak_bench {
     static final List<String> LISTENERS = List.of("crashmailbatch", "fatalmailbatch", "crashsms", "crashmail", "memmon", "httpok");
@@ -52,6 +59,7 @@ class soak_bench {
         int minutes = args.length > 0 ? Integer.parseInt(args[0]) : 60;
         int sample = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         boolean nmt = "1".equals(System.getenv("NMT"));
+        boolean idle = "1".equals(System.getenv("IDLE"));
         String superlance = System.getenv("SUPERLANCE");
         if (superlance == null) for (String plugin : LISTENERS) Repo.build(plugin + ".java");
         int smtpPort = Repo.freePort();
@@ -75,21 +83,21 @@ class soak_bench {
         commands.put("httpok", "httpok.java http://127.0.0.1:" + web.getAddress().getPort() + "/health");
         StringBuilder sections = new StringBuilder("""
                 [program:crasher]
-                command=sh -c "sleep 1.5; exit 1"
+                command=COMMAND
                 process_name=%(program_name)s_%(process_num)s
                 numprocs=2
                 startsecs=0
                 startretries=1000000
                 autorestart=true
 
-                """);
+                """.replace("COMMAND", idle ? "sleep 1000000" : "sh -c \"sleep 1.5; exit 1\""));
         String env = superlance != null ? "environment=PYTHONPATH=\"" + superlance + "\"\n"
                 : nmt ? "environment=JAVA_TOOL_OPTIONS=\"-XX:NativeMemoryTracking=summary\"\n" : "";
         commands.forEach((name, command) -> sections.append("[eventlistener:").append(name).append("]\ncommand=")
                 .append(superlance == null ? Repo.launcher() + " " + Repo.ROOT.resolve(command.split(" ")[0]) : "/usr/bin/python3 -m superlance." + name)
                 .append(command.substring(command.indexOf(' '))).append('\n')
                 .append("events=").append(name.equals("memmon") || name.equals("httpok") ? "TICK_5"
-                        : name.equals("crashmail") ? "PROCESS_STATE,TICK_5" : "PROCESS_STATE,TICK_60") // superlance's batch plugins count TICK_60 alone
+                        : name.equals("crashmail") || idle ? "PROCESS_STATE,TICK_5" : "PROCESS_STATE,TICK_60") // superlance's batch plugins count TICK_60 alone
                 .append("\nbuffer_size=1000\nstderr_logfile=%(dir)s/").append(name).append(".log\n").append(env).append('\n'));
         try (Supervisord s = Supervisord.start(sections.toString(), "info")) {
             Map<String, Integer> pids = new LinkedHashMap<>();
@@ -109,7 +117,7 @@ class soak_bench {
             Map<String, Long> atFive = new LinkedHashMap<>();
             Map<String, Map<String, Long>> nmtAtFive = new LinkedHashMap<>(), histogramAtFive = new LinkedHashMap<>();
             Map<String, Map<String, Long>> smapsAtFive = new LinkedHashMap<>();
-            Map<String, Long> cpuAtFive = new LinkedHashMap<>();
+            Map<String, Long> cpuAtFive = new LinkedHashMap<>(), nanosAtFive = new LinkedHashMap<>();
             long crashesAtFive = 0;
             Map<String, Long> last = new LinkedHashMap<>();
             for (long next = sample; next <= minutes * 60L; next += sample) {
@@ -135,6 +143,7 @@ class soak_bench {
                     for (String name : LISTENERS) {
                         smapsAtFive.put(name, smaps(pids.get(name)));
                         cpuAtFive.put(name, cpuTicks(pids.get(name)));
+                        nanosAtFive.put(name, Cpu.nanos(pids.get(name)));
                         if (nmt) {
                             nmtAtFive.put(name, nmt(pids.get(name)));
                             histogramAtFive.put(name, histogram(pids.get(name)));
@@ -146,17 +155,18 @@ class soak_bench {
             double steadyMinutes = minutes - earlySec / 60.0;
             System.out.printf("%nafter %d min: %d crashes (%.1f PROCESS_STATE events a second after the early sample), %d mails; the same pids throughout: %s%n",
                     minutes, crashes, steadyCrashes * 3 / (steadyMinutes * 60), mail.getReceivedMessages().length, samePids(s, pids));
-            System.out.printf("%-16s %10s %10s %10s   %-52s %10s %14s%n", "listener", "early MiB", "end MiB", "growth", "of which, MiB: libjvm / archives / files / anonymous",
-                    "CPU ms/min", "CPU ms/crash");
+            System.out.printf("%-16s %10s %10s %10s   %-52s %10s %14s%s%n", "listener", "early MiB", "end MiB", "growth", "of which, MiB: libjvm / archives / files / anonymous",
+                    "CPU ms/min", "CPU ms/crash", idle ? "   schedstat ms/min" : "");
             for (String name : LISTENERS) {
                 Map<String, Long> early = smapsAtFive.get(name), late = smaps(pids.get(name));
                 StringBuilder where = new StringBuilder();
                 for (String kind : List.of("libjvm", "archives", "files", "anonymous"))
                     where.append(String.format("%+.2f ", (late.getOrDefault(kind, 0L) - early.getOrDefault(kind, 0L)) / 1024.0));
                 double cpuMs = (cpuTicks(pids.get(name)) - cpuAtFive.get(name)) * 10.0;
-                System.out.printf("%-16s %10.1f %10.1f %10.2f   %-52s %10.1f %14.2f%n", name, atFive.get(name) / 1048576.0, last.get(name) / 1048576.0,
+                System.out.printf("%-16s %10.1f %10.1f %10.2f   %-52s %10.1f %14.2f%s%n", name, atFive.get(name) / 1048576.0, last.get(name) / 1048576.0,
                         (last.get(name) - atFive.get(name)) / 1048576.0, where.toString().trim(), cpuMs / steadyMinutes,
-                        cpuMs / Math.max(1, steadyCrashes));
+                        cpuMs / Math.max(1, steadyCrashes),
+                        idle ? String.format("   %18.2f", (Cpu.nanos(pids.get(name)) - nanosAtFive.get(name)) / 1e6 / steadyMinutes) : "");
             }
             if (nmt) {
                 for (String name : LISTENERS) {
