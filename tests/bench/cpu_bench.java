@@ -26,6 +26,7 @@ import java.util.Map;
 /**
  * ./jbang tests/bench/cpu_bench.java [EVENTS [IDLE_SECONDS]]   (default: 10000 60)
  * SUPERLANCE=/dir/holding/the/superlance/package ./jbang tests/bench/cpu_bench.java
+ * SPACED=5 ./jbang tests/bench/cpu_bench.java     (adds: ticks 5 s apart, per thread)
  *
  * Plays supervisord for one listener at a time: READY, an event, RESULT,
  * and again. For the crash plugins, EVENTS PROCESS_STATE_EXITED (or
@@ -41,6 +42,10 @@ import java.util.Map;
  * runs one JVM; JBang's, when there, is counted too). With SUPERLANCE set, superlance's plugins
  * (python3 -m superlance.X) are measured the same way beside ours. memmon's
  * tick needs a supervisord: tests/bench/memmon_bench.java.
+ * With SPACED=S, last: crashmailbatch answers a TICK_5 every S seconds,
+ * 12 of them to warm up and then 36, with the CPU of each thread over
+ * the 36 (a tick that comes after seconds of sleep costs more than one
+ * that comes at once; and the JVM's own threads wake in between).
  */
 class cpu_bench {
     static final long PAGE = 4096;
@@ -100,8 +105,72 @@ class cpu_bench {
             if (superlance != null) measureBatches(plugin, "superlance", List.of(System.getenv().getOrDefault("SUPERLANCE_PYTHON", "/usr/bin/python3"),
                     "-m", "superlance." + plugin), Map.of("PYTHONPATH", superlance));
         }
+        String spaced = System.getenv("SPACED");
+        if (spaced != null) {
+            int seconds = Integer.parseInt(spaced);
+            Plugin tick = new Plugin("crashmailbatch", split(batch), "TICK_5", "when:0");
+            List<String> ours = new ArrayList<>(List.of(Repo.launcher(), "crashmailbatch.java"));
+            ours.addAll(tick.args());
+            measureSpaced(tick, "ours", ours, Map.of(), seconds);
+            if (superlance != null) {
+                List<String> theirs = new ArrayList<>(List.of(System.getenv().getOrDefault("SUPERLANCE_PYTHON", "/usr/bin/python3"),
+                        "-m", "superlance.crashmailbatch"));
+                theirs.addAll(tick.args());
+                measureSpaced(tick, "superlance", theirs, Map.of("PYTHONPATH", superlance), seconds);
+            }
+        }
         web.stop(0);
         secure.stop(0);
+    }
+
+    /** 12 ticks and then 36, `seconds` apart: CPU per thread over the 36, and per tick in all. */
+    static void measureSpaced(Plugin p, String by, List<String> command, Map<String, String> env, int seconds) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(Repo.ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("SUPERVISOR_SERVER_URL", "unix:///nonexistent/supervisor.sock");
+        builder.environment().putAll(env);
+        Process listener = builder.start();
+        try {
+            InputStream out = listener.getInputStream();
+            OutputStream in = listener.getOutputStream();
+            Frames.expect(out, "READY\n");
+            int serial = 0;
+            Map<String, Long> before = Map.of();
+            for (int i = 0; i < 48; i++) {
+                if (i == 12) before = threads(listener.pid());
+                roundTrip(in, out, p, serial++);
+                Thread.sleep(seconds * 1000L);
+            }
+            Map<String, Long> after = threads(listener.pid());
+            StringBuilder line = new StringBuilder();
+            long total = 0;
+            for (Map.Entry<String, Long> t : after.entrySet()) {
+                long used = t.getValue() - before.getOrDefault(t.getKey(), 0L);
+                total += used;
+                if (used > 0) line.append(String.format("; %s %.2f ms", t.getKey().substring(t.getKey().indexOf(' ') + 1), used / 1e6));
+            }
+            System.out.printf("%n%s, %s, 36 ticks %d s apart: %.1f us of CPU a tick, %.2f ms a minute%s%n", p.name(), by, seconds, total / 1000.0 / 36,
+                    total / 1e6 / (36.0 * seconds / 60), line);
+            in.close();
+            listener.waitFor();
+        } finally {
+            listener.descendants().forEach(ProcessHandle::destroyForcibly);
+            listener.destroyForcibly();
+        }
+    }
+
+    /** "TID name" -> ns on a CPU, for each live thread of a process (its schedstat; see Cpu.java). */
+    static Map<String, Long> threads(long pid) throws Exception {
+        Map<String, Long> used = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    used.put(task.getFileName() + " " + Files.readString(task.resolve("comm")).trim(),
+                            Long.parseLong(Files.readString(task.resolve("schedstat")).split(" ")[0]));
+                } catch (java.io.IOException e) { // the thread ended while listed
+                }
+            }
+        }
+        return used;
     }
 
     static final int BATCHES = 60, CRASHES_PER_BATCH = 80; // the soak's hour: about 80 crashes a minute, a mail a minute
