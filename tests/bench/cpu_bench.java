@@ -85,15 +85,10 @@ class cpu_bench {
                 "CPU ms/idle min", "RSS MiB");
         String superlance = System.getenv("SUPERLANCE");
         for (Plugin p : plugins) {
-            List<String> ours = new ArrayList<>(List.of(Repo.launcher(), p.name() + ".java"));
-            ours.addAll(p.args());
-            measure(p, "ours", ours, Map.of(), p.event().equals("TICK_5") ? 200 : events, idle);
+            measure(p, "ours", ours(p.name(), p.args()), Map.of(), p.event().equals("TICK_5") ? 200 : events, idle);
             if (superlance != null && !p.args().contains("--ca")) { // superlance's httpok has no way to trust a test CA
-                List<String> theirs = new ArrayList<>(List.of(System.getenv().getOrDefault("SUPERLANCE_PYTHON", "/usr/bin/python3"),
-                        "-m", "superlance." + p.name()));
-                theirs.addAll(p.args());
                 try {
-                    measure(p, "superlance", theirs, Map.of("PYTHONPATH", superlance), p.event().equals("TICK_5") ? 200 : events, idle);
+                    measure(p, "superlance", theirs(p.name(), p.args()), Map.of("PYTHONPATH", superlance), p.event().equals("TICK_5") ? 200 : events, idle);
                 } catch (Exception e) { // superlance's httpok asks supervisord at each tick: without one it ends
                     System.out.printf("%-16s %-10s not measured: %s%n", p.name(), "superlance", e.getMessage());
                 }
@@ -101,23 +96,15 @@ class cpu_bench {
         }
         System.out.printf("%n%-16s %-10s %8s %16s%n", "plugin", "by", "batches", "CPU ms/batch");
         for (String plugin : List.of("crashmailbatch", "crashsms")) {
-            measureBatches(plugin, "ours", List.of(Repo.launcher(), plugin + ".java"), Map.of());
-            if (superlance != null) measureBatches(plugin, "superlance", List.of(System.getenv().getOrDefault("SUPERLANCE_PYTHON", "/usr/bin/python3"),
-                    "-m", "superlance." + plugin), Map.of("PYTHONPATH", superlance));
+            measureBatches(plugin, "ours", ours(plugin, List.of()), Map.of());
+            if (superlance != null) measureBatches(plugin, "superlance", theirs(plugin, List.of()), Map.of("PYTHONPATH", superlance));
         }
         String spaced = System.getenv("SPACED");
         if (spaced != null) {
             int seconds = Integer.parseInt(spaced);
             Plugin tick = new Plugin("crashmailbatch", split(batch), "TICK_5", "when:0");
-            List<String> ours = new ArrayList<>(List.of(Repo.launcher(), "crashmailbatch.java"));
-            ours.addAll(tick.args());
-            measureSpaced(tick, "ours", ours, Map.of(), seconds);
-            if (superlance != null) {
-                List<String> theirs = new ArrayList<>(List.of(System.getenv().getOrDefault("SUPERLANCE_PYTHON", "/usr/bin/python3"),
-                        "-m", "superlance.crashmailbatch"));
-                theirs.addAll(tick.args());
-                measureSpaced(tick, "superlance", theirs, Map.of("PYTHONPATH", superlance), seconds);
-            }
+            measureSpaced(tick, "ours", ours(tick.name(), tick.args()), Map.of(), seconds);
+            if (superlance != null) measureSpaced(tick, "superlance", theirs(tick.name(), tick.args()), Map.of("PYTHONPATH", superlance), seconds);
         }
         web.stop(0);
         secure.stop(0);
@@ -125,22 +112,18 @@ class cpu_bench {
 
     /** 12 ticks and then 36, `seconds` apart: CPU per thread over the 36, and per tick in all. */
     static void measureSpaced(Plugin p, String by, List<String> command, Map<String, String> env, int seconds) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(Repo.ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
-        builder.environment().put("SUPERVISOR_SERVER_URL", "unix:///nonexistent/supervisor.sock");
-        builder.environment().putAll(env);
-        Process listener = builder.start();
+        Process listener = start(command, env);
         try {
             InputStream out = listener.getInputStream();
             OutputStream in = listener.getOutputStream();
-            Frames.expect(out, "READY\n");
             int serial = 0;
             Map<String, Long> before = Map.of();
             for (int i = 0; i < 48; i++) {
-                if (i == 12) before = threads(listener.pid());
+                if (i == 12) before = Cpu.threads(listener.pid());
                 roundTrip(in, out, p, serial++);
                 Thread.sleep(seconds * 1000L);
             }
-            Map<String, Long> after = threads(listener.pid());
+            Map<String, Long> after = Cpu.threads(listener.pid());
             StringBuilder line = new StringBuilder();
             long total = 0;
             for (Map.Entry<String, Long> t : after.entrySet()) {
@@ -153,24 +136,8 @@ class cpu_bench {
             in.close();
             listener.waitFor();
         } finally {
-            listener.descendants().forEach(ProcessHandle::destroyForcibly);
-            listener.destroyForcibly();
+            stop(listener);
         }
-    }
-
-    /** "TID name" -> ns on a CPU, for each live thread of a process (its schedstat; see Cpu.java). */
-    static Map<String, Long> threads(long pid) throws Exception {
-        Map<String, Long> used = new java.util.TreeMap<>();
-        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
-            for (Path task : tasks.toList()) {
-                try {
-                    used.put(task.getFileName() + " " + Files.readString(task.resolve("comm")).trim(),
-                            Long.parseLong(Files.readString(task.resolve("schedstat")).split(" ")[0]));
-                } catch (java.io.IOException e) { // the thread ended while listed
-                }
-            }
-        }
-        return used;
     }
 
     static final int BATCHES = 60, CRASHES_PER_BATCH = 80; // the soak's hour: about 80 crashes a minute, a mail a minute
@@ -186,14 +153,10 @@ class cpu_bench {
         smtp.start();
         List<String> command = new ArrayList<>(launch);
         command.addAll(split("-t ops@example.com -f s@example.com -H 127.0.0.1:" + smtp.getSmtp().getPort() + " -i 1"));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(Repo.ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
-        builder.environment().put("SUPERVISOR_SERVER_URL", "unix:///nonexistent/supervisor.sock");
-        builder.environment().putAll(env);
-        Process listener = builder.start();
+        Process listener = start(command, env);
         try {
             InputStream out = listener.getInputStream();
             OutputStream in = listener.getOutputStream();
-            Frames.expect(out, "READY\n");
             Plugin exit = new Plugin(plugin, List.of(), "PROCESS_STATE_EXITED", "processname:web groupname:web from_state:RUNNING expected:0 pid:4242");
             Plugin tick = new Plugin(plugin, List.of(), "TICK_60", "when:0");
             int serial = 0, warm = BATCHES / 5;
@@ -216,23 +179,53 @@ class cpu_bench {
             in.close();
             listener.waitFor();
         } finally {
-            listener.descendants().forEach(ProcessHandle::destroyForcibly);
-            listener.destroyForcibly();
+            stop(listener);
             smtp.stop();
         }
     }
 
     static List<String> split(String words) { return Arrays.asList(words.split(" ")); }
 
-    static void measure(Plugin p, String by, List<String> command, Map<String, String> env, int events, int idle) throws Exception {
+    /** Our plugin as a user runs it: the launcher, the script, its arguments. */
+    static List<String> ours(String plugin, List<String> args) {
+        List<String> command = new ArrayList<>(List.of(Repo.launcher(), plugin + ".java"));
+        command.addAll(args);
+        return command;
+    }
+
+    /** superlance's plugin of that name with the same arguments: python3 -m superlance.X (PYTHONPATH from SUPERLANCE). */
+    static List<String> theirs(String plugin, List<String> args) {
+        List<String> command = new ArrayList<>(List.of(System.getenv().getOrDefault("SUPERLANCE_PYTHON", "/usr/bin/python3"), "-m", "superlance." + plugin));
+        command.addAll(args);
+        return command;
+    }
+
+    /** Starts a listener as supervisord would (with no supervisord behind it) and reads its first READY. */
+    static Process start(List<String> command, Map<String, String> env) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(command).directory(Repo.ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().put("SUPERVISOR_SERVER_URL", "unix:///nonexistent/supervisor.sock");
         builder.environment().putAll(env);
         Process listener = builder.start();
         try {
+            Frames.expect(listener.getInputStream(), "READY\n");
+        } catch (Exception e) {
+            stop(listener);
+            throw e;
+        }
+        return listener;
+    }
+
+    /** Ends a listener and whatever it started. */
+    static void stop(Process listener) {
+        listener.descendants().forEach(ProcessHandle::destroyForcibly);
+        listener.destroyForcibly();
+    }
+
+    static void measure(Plugin p, String by, List<String> command, Map<String, String> env, int events, int idle) throws Exception {
+        Process listener = start(command, env);
+        try {
             InputStream out = listener.getInputStream();
             OutputStream in = listener.getOutputStream();
-            Frames.expect(out, "READY\n");
             int serial = 0;
             for (int i = 0; i < Math.max(1, events / 5); i++) roundTrip(in, out, p, serial++); // warm-up
             long cpu = Cpu.nanos(listener.pid());
@@ -249,8 +242,7 @@ class cpu_bench {
             in.close();
             listener.waitFor();
         } finally {
-            listener.descendants().forEach(ProcessHandle::destroyForcibly);
-            listener.destroyForcibly();
+            stop(listener);
         }
     }
 
